@@ -1,0 +1,40 @@
+#include "common/ids.h"
+
+#include <array>
+#include <cstdint>
+#include <mutex>
+#include <random>
+
+namespace parley {
+
+std::string new_id(std::string_view prefix) {
+  // One generator for the process, seeded from the OS; ids only need to be
+  // unique, and the store's unique indexes catch the impossible collision.
+  static std::mutex mu;
+  static std::mt19937_64 gen{std::random_device{}()};
+  std::uint64_t a, b;
+  {
+    std::lock_guard lock(mu);
+    a = gen();
+    b = gen();
+  }
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out(prefix);
+  out.reserve(prefix.size() + 24);
+  for (int i = 0; i < 16; ++i) out.push_back(hex[(a >> (60 - 4 * i)) & 0xf]);
+  for (int i = 0; i < 8; ++i) out.push_back(hex[(b >> (60 - 4 * i)) & 0xf]);
+  return out;
+}
+
+bool valid_user_id(std::string_view id) noexcept {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '@' ||
+              c == ':' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace parley
