@@ -1,0 +1,192 @@
+#include "api/rest_api.h"
+
+#include "api/json_views.h"
+#include "api/request_params.h"
+#include "common/ids.h"
+#include "gateway/upgrade_token.h"
+#include "protocol/server_frames.h"
+
+namespace parley::api {
+namespace {
+
+using gateway::HttpResponse;
+using Respond = std::function<void(HttpResponse)>;
+
+HttpResponse error_response(const Error& e) {
+  return {http_status(e.code), protocol::encode_error_body(e)};
+}
+
+HttpResponse json_response(int status, std::string body) { return {status, std::move(body)}; }
+
+// A request on its way through the routes: who asks, what, how to answer.
+struct Call {
+  std::string user;
+  const gateway::HttpRequest& req;
+  const Target& target;
+  Respond& respond;
+
+  void fail(const Error& e) const { respond(error_response(e)); }
+  void fail(Errc code, std::string message) const { fail(make_error(code, std::move(message))); }
+};
+
+void create_conversation(service::ChatService& s, const Call& c) {
+  auto body = json_body(c.req.body);
+  if (!body) return c.fail(body.error());
+  auto* type = body->if_contains("type");
+  auto* name = body->if_contains("name");
+  auto* members = body->if_contains("members");
+  if (!type || !type->is_string()) return c.fail(Errc::bad_request, "type must be a string");
+  if (name && !name->is_string() && !name->is_null())
+    return c.fail(Errc::bad_request, "name must be a string");
+  if (!members || !members->is_array())
+    return c.fail(Errc::bad_request, "members must be an array of user ids");
+  if (members->get_array().size() > s.options().max_group_members)
+    return c.fail(Errc::too_large, "more members than a group may have");
+  std::vector<std::string> ids;
+  for (const auto& m : members->get_array()) {
+    if (!m.is_string()) return c.fail(Errc::bad_request, "members must be strings");
+    ids.emplace_back(m.get_string());
+  }
+  std::string n = name && name->is_string() ? std::string(name->get_string()) : std::string();
+  auto created = s.create_conversation(c.user, std::string(type->get_string()), n, std::move(ids));
+  if (!created) return c.fail(created.error());
+  c.respond(json_response(created->created ? 201 : 200, conversation_body(created->conversation)));
+}
+
+void list_conversations(service::ChatService& s, const Call& c) {
+  auto limit = int_param(c.target, "limit", 20, 1, 100);
+  if (!limit) return c.fail(limit.error());
+  auto cursor = decode_cursor(c.target);
+  if (!cursor) return c.fail(cursor.error());
+  auto list = s.conversations(c.user, static_cast<int>(*limit) + 1, *cursor);
+  if (!list) return c.fail(list.error());
+  std::string next;
+  if (list->size() > static_cast<std::size_t>(*limit)) {
+    list->resize(*limit);
+    next = encode_cursor(list->back());
+  }
+  c.respond(json_response(200, conversation_list_body(*list, next)));
+}
+
+void get_conversation(service::ChatService& s, const Call& c, const std::string& id) {
+  auto conv = s.conversation(c.user, id);
+  if (!conv) return c.fail(conv.error());
+  c.respond(json_response(200, conversation_body(*conv)));
+}
+
+void add_member(service::ChatService& s, const Call& c, const std::string& id) {
+  auto body = json_body(c.req.body);
+  if (!body) return c.fail(body.error());
+  auto* user = body->if_contains("user_id");
+  if (!user || !user->is_string()) return c.fail(Errc::bad_request, "user_id must be a string");
+  auto conv = s.add_member(c.user, id, std::string(user->get_string()));
+  if (!conv) return c.fail(conv.error());
+  c.respond(json_response(201, conversation_body(*conv)));
+}
+
+void remove_member(service::ChatService& s, const Call& c, const std::string& id,
+                   const std::string& member) {
+  auto removed = s.remove_member(c.user, id, member);
+  if (!removed) return c.fail(removed.error());
+  c.respond(HttpResponse{204, {}, "application/json"});
+}
+
+void history(service::ChatService& s, const Call& c, const std::string& id) {
+  auto before = int_param(c.target, "before_seq", 0, 1, INT64_MAX);
+  if (!before) return c.fail(before.error());
+  auto after = int_param(c.target, "after_seq", 0, 0, INT64_MAX);
+  if (!after) return c.fail(after.error());
+  auto limit = int_param(c.target, "limit", 50, 1, 200);
+  if (!limit) return c.fail(limit.error());
+  auto page = s.history(c.user, id, *before, *after, static_cast<int>(*limit));
+  if (!page) return c.fail(page.error());
+  c.respond(json_response(200, message_page_body(*page)));
+}
+
+void post_message(service::ChatService& s, const Call& c, const std::string& id) {
+  auto frame = protocol::decode_send_body(c.req.body, id, s.options().limits);
+  if (!frame) return c.fail(frame.error());
+  s.send(c.user, std::move(frame).value(),
+         [respond = c.respond](Result<store::AppendResult> r) {
+           if (!r) return respond(error_response(r.error()));
+           respond(json_response(r->duplicate ? 200 : 201, ack_body(r->message)));
+         });
+}
+
+void presence(service::ChatService& s, const Call& c) {
+  const std::string* raw = c.target.param("user_ids");
+  if (!raw || raw->empty()) return c.fail(Errc::bad_request, "user_ids is required");
+  std::vector<std::string> users;
+  std::string_view rest = *raw;
+  while (!rest.empty()) {
+    auto comma = rest.find(',');
+    auto id = rest.substr(0, comma);
+    if (!valid_user_id(id)) return c.fail(Errc::bad_request, "invalid user id in user_ids");
+    users.emplace_back(id);
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  if (users.size() > 100) return c.fail(Errc::bad_request, "at most 100 user ids");
+  auto states = s.presence_of(c.user, users);
+  if (!states) return c.fail(states.error());
+  c.respond(json_response(200, presence_body(users, *states)));
+}
+
+void route(service::ChatService& s, const Call& c) {
+  const auto& seg = c.target.segments;  // seg[0] == "api"
+  const auto& m = c.req.method;
+  auto method_not_allowed = [&] { c.respond({405, protocol::encode_error_body(make_error(Errc::bad_request, "method not allowed"))}); };
+
+  if (seg.size() == 2 && seg[1] == "conversations") {
+    if (m == "POST") return create_conversation(s, c);
+    if (m == "GET") return list_conversations(s, c);
+    return method_not_allowed();
+  }
+  if (seg.size() == 2 && seg[1] == "presence") {
+    if (m == "GET") return presence(s, c);
+    return method_not_allowed();
+  }
+  if (seg.size() >= 3 && seg[1] == "conversations") {
+    const std::string& id = seg[2];
+    if (seg.size() == 3) {
+      if (m == "GET") return get_conversation(s, c, id);
+      return method_not_allowed();
+    }
+    if (seg.size() == 4 && seg[3] == "messages") {
+      if (m == "GET") return history(s, c, id);
+      if (m == "POST") return post_message(s, c, id);
+      return method_not_allowed();
+    }
+    if (seg.size() == 4 && seg[3] == "members") {
+      if (m == "POST") return add_member(s, c, id);
+      return method_not_allowed();
+    }
+    if (seg.size() == 5 && seg[3] == "members") {
+      if (m == "DELETE") return remove_member(s, c, id, seg[4]);
+      return method_not_allowed();
+    }
+  }
+  c.fail(Errc::not_found, "no such route");
+}
+
+}  // namespace
+
+void RestApi::on_http(gateway::HttpRequest request, Respond respond) {
+  auto target = parse_target(request.target);
+  if (!target) return respond(error_response(make_error(Errc::bad_request, "bad request target")));
+  const auto& seg = target->segments;
+  if (seg.size() == 1 && seg[0] == "healthz") {
+    return respond(json_response(200, R"({"status":"ok"})"));
+  }
+  if (seg.empty() || seg[0] != "api") {
+    return respond(error_response(make_error(Errc::not_found, "no such route")));
+  }
+  auto token = gateway::bearer_token(request.authorization);
+  if (token.empty())
+    return respond(error_response(make_error(Errc::unauthorized, "missing bearer token")));
+  auto user = service_.authenticate(token);
+  if (!user) return respond(error_response(user.error()));
+  route(service_, Call{std::move(user).value(), request, *target, respond});
+}
+
+}  // namespace parley::api

@@ -1,0 +1,27 @@
+#pragma once
+// One connected device, as the chat service sees it. The gateway implements
+// it over a WebSocket; tests implement it with a recorder.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace parley::gateway {
+
+using Frame = std::shared_ptr<const std::string>;
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual const std::string& user_id() const = 0;
+  virtual const std::string& session_id() const = 0;
+  // Queues a serialized text frame; never blocks. A connection whose queue
+  // overflows is closed (docs/protocol.md, close code 4008). Neither send
+  // nor close calls back into the ChatHandler before returning.
+  virtual void send(Frame frame) = 0;
+  virtual void close(std::uint16_t code, std::string_view reason) = 0;
+};
+
+using ConnectionPtr = std::shared_ptr<Connection>;
+
+}  // namespace parley::gateway

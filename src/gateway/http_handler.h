@@ -1,0 +1,31 @@
+#pragma once
+// Plain HTTP requests (REST, health) as the gateway hands them on: no Beast
+// types cross this line.
+#include <functional>
+#include <string>
+
+namespace parley::gateway {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // path and query, as sent
+  std::string authorization;
+  std::string content_type;
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+};
+
+class HttpHandler {
+ public:
+  virtual ~HttpHandler() = default;
+  // Called on the gateway's event loop. respond may be called later (after a
+  // durable write), exactly once, on the event loop.
+  virtual void on_http(HttpRequest request, std::function<void(HttpResponse)> respond) = 0;
+};
+
+}  // namespace parley::gateway

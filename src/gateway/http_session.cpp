@@ -1,0 +1,149 @@
+// One HTTP/1.1 connection: reads requests, answers REST through the
+// HttpHandler, and hands WebSocket upgrades at /ws over once authenticated.
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "gateway/gateway_state.h"
+#include "gateway/upgrade_token.h"
+#include "gateway/websocket_session.h"
+#include "protocol/server_frames.h"
+
+namespace parley::gateway {
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+class HttpSession final : public Closable, public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(std::shared_ptr<Gateway::State> state, net::ip::tcp::socket socket)
+      : state_(std::move(state)), stream_(std::move(socket)) {
+    state_->add(this);
+  }
+  ~HttpSession() override {
+    if (registered_) state_->remove(this);
+  }
+
+  void run() { read_next(); }
+
+  void shutdown(std::uint16_t) override {
+    // An HTTP request in flight finishes; an idle keep-alive connection ends.
+    closing_ = true;
+    if (!busy_) {
+      beast::error_code ignored;
+      stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+      stream_.socket().close(ignored);
+    }
+  }
+
+ private:
+  void read_next() {
+    parser_.emplace();
+    parser_->body_limit(state_->options.max_body_bytes);
+    parser_->header_limit(16 * 1024);
+    buffer_.max_size(64 * 1024);
+    stream_.expires_after(state_->options.http_idle_timeout);
+    busy_ = false;
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->on_read(ec);
+                     });
+  }
+
+  void on_read(beast::error_code ec) {
+    busy_ = true;
+    if (ec == http::error::body_limit) {
+      return respond_error(413, make_error(Errc::too_large, "request body too large"), false);
+    }
+    if (ec == http::error::header_limit) {
+      return respond_error(431, make_error(Errc::too_large, "request headers too large"), false);
+    }
+    if (ec) return close_socket();  // closed, timed out, or not HTTP
+
+    auto req = parser_->release();
+    if (beast::websocket::is_upgrade(req)) return upgrade(std::move(req));
+
+    HttpRequest r;
+    r.method = std::string(req.method_string());
+    r.target = std::string(req.target());
+    r.authorization = std::string(req[http::field::authorization]);
+    r.content_type = std::string(req[http::field::content_type]);
+    r.body = std::move(req.body());
+    bool keep_alive = req.keep_alive() && !closing_;
+    unsigned version = req.version();
+    state_->http.on_http(std::move(r), [self = shared_from_this(), keep_alive,
+                                        version](HttpResponse response) {
+      self->write(response.status, std::move(response.body), std::move(response.content_type),
+                  keep_alive, version);
+    });
+  }
+
+  void upgrade(http::request<http::string_body> req) {
+    auto path = req.target().substr(0, req.target().find('?'));
+    if (path != "/ws") {
+      return respond_error(404, make_error(Errc::not_found, "WebSocket endpoint is /ws"), false);
+    }
+    if (closing_) {
+      return respond_error(503, make_error(Errc::unavailable, "server is shutting down"), false);
+    }
+    auto found = find_upgrade_token(req[http::field::authorization], req.target(),
+                                    req[http::field::sec_websocket_protocol]);
+    if (found.token.empty()) {
+      return respond_error(401, make_error(Errc::unauthorized, "missing token"), false);
+    }
+    auto user = state_->chat.authenticate(found.token);
+    if (!user) return respond_error(401, user.error(), false);
+
+    // The WebSocket session registers itself; this one leaves the books now.
+    state_->remove(this);
+    registered_ = false;
+    start_websocket_session(state_, std::move(stream_), std::move(req), std::move(user).value(),
+                            found.offered_parley);
+  }
+
+  void respond_error(int status, const Error& e, bool keep_alive) {
+    write(status, protocol::encode_error_body(e), "application/json", keep_alive, 11);
+  }
+
+  void write(int status, std::string body, std::string content_type, bool keep_alive,
+             unsigned version) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(status), version);
+    res->set(http::field::server, "parley");
+    res->set(http::field::content_type, content_type);
+    res->set(http::field::cache_control, "no-store");
+    res->keep_alive(keep_alive && !closing_);
+    res->body() = std::move(body);
+    res->prepare_payload();
+    stream_.expires_after(state_->options.http_idle_timeout);
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                        if (ec || !res->keep_alive()) return self->close_socket();
+                        self->read_next();
+                      });
+  }
+
+  void close_socket() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  std::shared_ptr<Gateway::State> state_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  bool registered_ = true;
+  bool busy_ = false;
+  bool closing_ = false;
+};
+
+}  // namespace
+
+void start_http_session(std::shared_ptr<Gateway::State> state, net::ip::tcp::socket socket) {
+  std::make_shared<HttpSession>(std::move(state), std::move(socket))->run();
+}
+
+}  // namespace parley::gateway

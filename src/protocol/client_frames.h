@@ -1,0 +1,63 @@
+#pragma once
+// Frames a client sends, decoded and validated (docs/protocol.md).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "common/result.h"
+
+namespace parley::protocol {
+
+struct Limits {
+  std::size_t max_content_bytes = 16 * 1024;
+  std::size_t max_id_chars = 128;  // client_msg_id, req, conversation and message ids
+};
+
+struct SendFrame {
+  std::string conversation_id;
+  std::string client_msg_id;
+  std::string content;
+  std::string kind = "text";
+  std::string reply_to;  // empty: none
+};
+struct TypingFrame {
+  std::string conversation_id;
+};
+struct ReceiptFrame {
+  std::string conversation_id;
+  bool read = false;  // false: delivered
+  std::int64_t seq = 0;
+};
+struct EditFrame {
+  std::string conversation_id;
+  std::string message_id;
+  std::string content;
+};
+struct DeleteFrame {
+  std::string conversation_id;
+  std::string message_id;
+};
+struct PingFrame {};
+
+using ClientPayload =
+    std::variant<SendFrame, TypingFrame, ReceiptFrame, EditFrame, DeleteFrame, PingFrame>;
+
+struct ClientFrame {
+  std::string req;  // empty when the client sent none
+  ClientPayload payload;
+};
+
+// Decodes one text frame. On failure the error is bad_request or too_large,
+// and req_out holds the frame's req if it could be read, so the error frame
+// can echo it.
+Result<ClientFrame> decode_client_frame(std::string_view text, const Limits& limits,
+                                        std::string& req_out);
+
+// Validates a REST send body: the send frame's rules, the conversation taken
+// from the path (a conversation_id in the body must match it).
+Result<SendFrame> decode_send_body(std::string_view json_text, std::string_view conversation_id,
+                                   const Limits& limits);
+
+}  // namespace parley::protocol

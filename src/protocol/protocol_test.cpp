@@ -1,0 +1,129 @@
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include "protocol/client_frames.h"
+#include "protocol/json_writer.h"
+#include "protocol/server_frames.h"
+
+namespace parley::protocol {
+namespace {
+
+Result<ClientFrame> decode(std::string_view text, std::string* req = nullptr) {
+  std::string r;
+  auto out = decode_client_frame(text, Limits{}, r);
+  if (req) *req = r;
+  return out;
+}
+
+Errc code_of(const Result<ClientFrame>& r) {
+  return static_cast<Errc>(r.error().code.value());
+}
+
+TEST(Decode, SendWithDefaults) {
+  auto f = decode(R"({"type":"send","req":"r1","conversation_id":"c1","client_msg_id":"k","content":"hi"})");
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->req, "r1");
+  auto& s = std::get<SendFrame>(f->payload);
+  EXPECT_EQ(s.conversation_id, "c1");
+  EXPECT_EQ(s.content, "hi");
+  EXPECT_EQ(s.kind, "text");
+  EXPECT_TRUE(s.reply_to.empty());
+}
+
+TEST(Decode, ReceiptEditDeleteTypingPing) {
+  auto r = decode(R"({"type":"receipt","conversation_id":"c","status":"read","seq":4})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(std::get<ReceiptFrame>(r->payload).read);
+  EXPECT_EQ(std::get<ReceiptFrame>(r->payload).seq, 4);
+  EXPECT_TRUE(decode(R"({"type":"edit","conversation_id":"c","message_id":"m","content":"x"})").ok());
+  EXPECT_TRUE(decode(R"({"type":"delete","conversation_id":"c","message_id":"m"})").ok());
+  EXPECT_TRUE(decode(R"({"type":"typing","conversation_id":"c"})").ok());
+  EXPECT_TRUE(decode(R"({"type":"ping"})").ok());
+}
+
+TEST(Decode, BadInputIsBadRequestWithReqKept) {
+  std::string req;
+  EXPECT_EQ(code_of(decode("{not json", &req)), Errc::bad_request);
+  EXPECT_EQ(code_of(decode("[1,2]")), Errc::bad_request);
+  EXPECT_EQ(code_of(decode(R"({"req":"a"})", &req)), Errc::bad_request);
+  EXPECT_EQ(req, "a");
+  EXPECT_EQ(code_of(decode(R"({"type":"warp","req":"b"})", &req)), Errc::bad_request);
+  EXPECT_EQ(req, "b");
+  EXPECT_EQ(code_of(decode(R"({"type":7})")), Errc::bad_request);
+  EXPECT_EQ(code_of(decode(R"({"type":"send","conversation_id":"c","client_msg_id":"k"})")),
+            Errc::bad_request);
+  EXPECT_EQ(code_of(decode(R"({"type":"send","conversation_id":5,"client_msg_id":"k","content":"x"})")),
+            Errc::bad_request);
+  EXPECT_EQ(code_of(decode(R"({"type":"send","conversation_id":"","client_msg_id":"k","content":"x"})")),
+            Errc::bad_request);
+  EXPECT_EQ(code_of(decode(R"({"type":"send","conversation_id":"c","client_msg_id":"k","content":"x","kind":"video"})")),
+            Errc::bad_request);
+  EXPECT_EQ(code_of(decode(R"({"type":"receipt","conversation_id":"c","status":"seen","seq":1})")),
+            Errc::bad_request);
+  EXPECT_EQ(code_of(decode(R"({"type":"receipt","conversation_id":"c","status":"read","seq":-1})")),
+            Errc::bad_request);
+  EXPECT_EQ(code_of(decode(R"({"type":"receipt","conversation_id":"c","status":"read","seq":1.5})")),
+            Errc::bad_request);
+  EXPECT_EQ(code_of(decode(R"({"type":"ping","req":7})")), Errc::bad_request);
+  EXPECT_EQ(code_of(decode("\"\xff\xfe\"")), Errc::bad_request);
+}
+
+TEST(Decode, OversizedContentIsTooLarge) {
+  std::string big(16 * 1024 + 1, 'a');
+  std::string req;
+  auto f = decode(R"({"type":"send","req":"r","conversation_id":"c","client_msg_id":"k","content":")" +
+                      big + "\"}",
+                  &req);
+  EXPECT_EQ(code_of(f), Errc::too_large);
+  EXPECT_EQ(req, "r");
+}
+
+TEST(Decode, RestSendBodyTakesConversationFromPath) {
+  auto f = decode_send_body(R"({"client_msg_id":"k","content":"x"})", "c9", Limits{});
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->conversation_id, "c9");
+  EXPECT_FALSE(decode_send_body(R"({"conversation_id":"c1","client_msg_id":"k","content":"x"})",
+                                "c9", Limits{})
+                   .ok());
+}
+
+TEST(Encode, EscapesAndParsesBack) {
+  MessageFields m;
+  m.conversation_id = "c";
+  m.seq = 3;
+  m.message_id = "m";
+  m.sender_id = "u";
+  m.client_msg_id = "k";
+  m.content = "quote \" backslash \\ newline \n ctrl \x01 unicode \xc3\xa9";
+  m.kind = "text";
+  m.ts = 99;
+  auto v = boost::json::parse(encode_message(m)).as_object();
+  EXPECT_EQ(v.at("type").as_string(), "message");
+  EXPECT_EQ(v.at("content").as_string(), m.content);
+  EXPECT_TRUE(v.at("reply_to").is_null());
+  EXPECT_EQ(v.at("seq").as_int64(), 3);
+
+  m.deleted = true;
+  m.version = 2;
+  auto u = boost::json::parse(encode_message_updated(m)).as_object();
+  EXPECT_TRUE(u.at("deleted").as_bool());
+  EXPECT_FALSE(u.contains("content"));
+}
+
+TEST(Encode, ErrorCarriesReqAndCode) {
+  auto e = boost::json::parse(encode_error("r7", make_error(Errc::not_member, "no"))).as_object();
+  EXPECT_EQ(e.at("req").as_string(), "r7");
+  EXPECT_EQ(e.at("code").as_string(), "not_member");
+  auto no_req = boost::json::parse(encode_error("", make_error(Errc::internal, "x"))).as_object();
+  EXPECT_FALSE(no_req.contains("req"));
+}
+
+TEST(JsonWriter, NestedArrays) {
+  JsonWriter w;
+  w.begin_object().begin_array("a").value("x").value("y").end_array().field("n", 1).end_object();
+  EXPECT_EQ(w.str(), R"({"a":["x","y"],"n":1})");
+}
+
+}  // namespace
+}  // namespace parley::protocol

@@ -1,0 +1,146 @@
+#include "protocol/server_frames.h"
+
+#include "protocol/json_writer.h"
+
+namespace parley::protocol {
+namespace {
+
+JsonWriter& with_req(JsonWriter& w, std::string_view req) {
+  if (!req.empty()) w.field("req", req);
+  return w;
+}
+
+}  // namespace
+
+std::string encode_hello(std::string_view user_id, std::string_view session_id,
+                         std::int64_t heartbeat_ms, std::int64_t server_time) {
+  JsonWriter w;
+  w.begin_object()
+      .field("type", "hello")
+      .field("user_id", user_id)
+      .field("session_id", session_id)
+      .field("heartbeat_ms", heartbeat_ms)
+      .field("server_time", server_time)
+      .end_object();
+  return w.take();
+}
+
+std::string encode_ack(std::string_view req, const MessageFields& m) {
+  JsonWriter w;
+  w.begin_object().field("type", "ack");
+  with_req(w, req)
+      .field("conversation_id", m.conversation_id)
+      .field("client_msg_id", m.client_msg_id)
+      .field("message_id", m.message_id)
+      .field("seq", m.seq)
+      .field("ts", m.ts)
+      .end_object();
+  return w.take();
+}
+
+std::string encode_message(const MessageFields& m) {
+  JsonWriter w(160 + m.content.size());
+  w.begin_object()
+      .field("type", "message")
+      .field("conversation_id", m.conversation_id)
+      .field("seq", m.seq)
+      .field("message_id", m.message_id)
+      .field("sender_id", m.sender_id)
+      .field("client_msg_id", m.client_msg_id)
+      .field("content", m.content)
+      .field("kind", m.kind)
+      .string_or_null("reply_to", m.reply_to)
+      .field("ts", m.ts)
+      .end_object();
+  return w.take();
+}
+
+std::string encode_message_updated(const MessageFields& m) {
+  JsonWriter w(128 + m.content.size());
+  w.begin_object()
+      .field("type", "message_updated")
+      .field("conversation_id", m.conversation_id)
+      .field("message_id", m.message_id)
+      .field("seq", m.seq)
+      .field("version", m.version);
+  if (m.deleted) {
+    w.field("deleted", true);
+  } else {
+    w.field("content", m.content);
+  }
+  w.end_object();
+  return w.take();
+}
+
+std::string encode_typing(std::string_view conversation_id, std::string_view user_id) {
+  JsonWriter w;
+  w.begin_object()
+      .field("type", "typing")
+      .field("conversation_id", conversation_id)
+      .field("user_id", user_id)
+      .end_object();
+  return w.take();
+}
+
+std::string encode_receipt(std::string_view conversation_id, std::string_view user_id,
+                           bool read, std::int64_t seq) {
+  JsonWriter w;
+  w.begin_object()
+      .field("type", "receipt")
+      .field("conversation_id", conversation_id)
+      .field("user_id", user_id)
+      .field("status", read ? "read" : "delivered")
+      .field("seq", seq)
+      .end_object();
+  return w.take();
+}
+
+std::string encode_presence(std::string_view user_id, bool online, std::int64_t last_seen) {
+  JsonWriter w;
+  w.begin_object()
+      .field("type", "presence")
+      .field("user_id", user_id)
+      .field("status", online ? "online" : "offline")
+      .number_or_null("last_seen", last_seen)
+      .end_object();
+  return w.take();
+}
+
+std::string encode_ok(std::string_view req) {
+  JsonWriter w;
+  w.begin_object().field("type", "ok");
+  with_req(w, req).end_object();
+  return w.take();
+}
+
+std::string encode_pong(std::string_view req) {
+  JsonWriter w;
+  w.begin_object().field("type", "pong");
+  with_req(w, req).end_object();
+  return w.take();
+}
+
+std::string encode_error(std::string_view req, const Error& error) {
+  JsonWriter w;
+  w.begin_object().field("type", "error");
+  with_req(w, req)
+      .field("code", wire_name(error.code))
+      .field("message", error.message)
+      .end_object();
+  return w.take();
+}
+
+}  // namespace parley::protocol
+
+namespace parley::protocol {
+std::string encode_error_body(const Error& error) {
+  JsonWriter w;
+  w.begin_object().key("error");
+  w.begin_object()
+      .field("code", wire_name(error.code))
+      .field("message", error.message)
+      .end_object()
+      .end_object();
+  return w.take();
+}
+}  // namespace parley::protocol

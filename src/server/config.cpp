@@ -1,0 +1,108 @@
+#include "server/config.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include <boost/json/parse.hpp>
+
+namespace parley::server {
+namespace json = boost::json;
+
+namespace {
+
+template <class T>
+Status read_number(const json::value& v, const char* key, T& out) {
+  if (!v.is_int64() || v.get_int64() < 0)
+    return make_error(Errc::bad_request, std::string("config: ") + key + " must be a non-negative integer");
+  out = static_cast<T>(v.get_int64());
+  return ok_status();
+}
+
+Status read_string(const json::value& v, const char* key, std::string& out) {
+  if (!v.is_string()) return make_error(Errc::bad_request, std::string("config: ") + key + " must be a string");
+  out = std::string(v.get_string());
+  return ok_status();
+}
+
+}  // namespace
+
+Status parse_listen(const std::string& text, Config& config) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
+    return make_error(Errc::bad_request, "listen must be HOST:PORT");
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  std::string port = text.substr(colon + 1);
+  if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 ||
+      std::stoi(port) > 65535)
+    return make_error(Errc::bad_request, "listen port must be 0-65535");
+  config.listen_host = host;
+  config.listen_port = static_cast<std::uint16_t>(std::stoi(port));
+  return ok_status();
+}
+
+Status load_config_file(const std::string& path, Config& config) {
+  std::ifstream in(path);
+  if (!in) return make_error(Errc::not_found, "cannot read config file " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::system::error_code ec;
+  auto doc = json::parse(text.str(), ec);
+  if (ec || !doc.is_object()) return make_error(Errc::bad_request, "config file is not a JSON object");
+  for (const auto& [key, v] : doc.get_object()) {
+    Status s = ok_status();
+    if (key == "listen") {
+      std::string l;
+      s = read_string(v, "listen", l);
+      if (s) s = parse_listen(l, config);
+    } else if (key == "data") s = read_string(v, "data", config.data_dir);
+    else if (key == "jwt_secret") s = read_string(v, "jwt_secret", config.jwt_secret);
+    else if (key == "log_level") s = read_string(v, "log_level", config.log_level);
+    else if (key == "heartbeat_ms") s = read_number(v, "heartbeat_ms", config.heartbeat_ms);
+    else if (key == "presence_debounce_ms") s = read_number(v, "presence_debounce_ms", config.presence_debounce_ms);
+    else if (key == "typing_interval_ms") s = read_number(v, "typing_interval_ms", config.typing_interval_ms);
+    else if (key == "shutdown_grace_ms") s = read_number(v, "shutdown_grace_ms", config.shutdown_grace_ms);
+    else if (key == "max_frame_bytes") s = read_number(v, "max_frame_bytes", config.max_frame_bytes);
+    else if (key == "max_content_bytes") s = read_number(v, "max_content_bytes", config.max_content_bytes);
+    else if (key == "max_body_bytes") s = read_number(v, "max_body_bytes", config.max_body_bytes);
+    else if (key == "max_group_members") s = read_number(v, "max_group_members", config.max_group_members);
+    else if (key == "max_queue_frames") s = read_number(v, "max_queue_frames", config.max_queue_frames);
+    else if (key == "max_queue_bytes") s = read_number(v, "max_queue_bytes", config.max_queue_bytes);
+    else if (key == "commit_batch") s = read_number(v, "commit_batch", config.commit_batch);
+    else s = make_error(Errc::bad_request, "config: unknown key " + std::string(key));
+    if (!s) return s;
+  }
+  return ok_status();
+}
+
+Result<std::string> resolve_jwt_secret(const Config& config, bool create) {
+  if (!config.jwt_secret.empty()) return config.jwt_secret;
+  namespace fs = std::filesystem;
+  fs::path file = fs::path(config.data_dir) / "jwt_secret";
+  if (std::ifstream in(file); in) {
+    std::string secret;
+    std::getline(in, secret);
+    if (!secret.empty()) return secret;
+  }
+  if (!create)
+    return make_error(Errc::not_found, "no JWT secret: pass --jwt-secret, set PARLEY_JWT_SECRET, or run `parley serve` once with this --data");
+  std::error_code ec;
+  fs::create_directories(config.data_dir, ec);
+  std::random_device rd;
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string secret;
+  for (int i = 0; i < 64; ++i) secret.push_back(hex[rd() & 0xf]);
+  {
+    std::ofstream out(file, std::ios::trunc);
+    if (!out) return make_error(Errc::internal, "cannot write " + file.string());
+    out << secret << "\n";
+  }
+  ::chmod(file.c_str(), 0600);
+  return secret;
+}
+
+}  // namespace parley::server

@@ -1,0 +1,97 @@
+// parley: `serve` runs the chat server, `token` mints a JWT for a user.
+#include <cstdlib>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "auth/hs256.h"
+#include "common/clock.h"
+#include "common/ids.h"
+#include "server/config.h"
+#include "server/duration.h"
+#include "server/embedded_server.h"
+
+namespace {
+
+using parley::server::Config;
+
+int fail(const std::string& message) {
+  std::cerr << "parley: " << message << "\n";
+  return 2;
+}
+
+// Flags and environment override the config file, which overrides defaults.
+struct CommonFlags {
+  std::string config_file, listen, data, jwt_secret, log_level;
+
+  void add_to(CLI::App* cmd, bool with_listen) {
+    cmd->add_option("--config", config_file, "JSON config file");
+    if (with_listen) cmd->add_option("--listen", listen, "HOST:PORT to listen on (port 0: any free port)");
+    cmd->add_option("--data", data, "data directory (default ./data)");
+    cmd->add_option("--jwt-secret", jwt_secret, "HS256 secret (or env PARLEY_JWT_SECRET)");
+    cmd->add_option("--log-level", log_level, "trace|debug|info|warn|error");
+  }
+
+  parley::Result<Config> resolve() const {
+    Config c;
+    if (!config_file.empty())
+      if (auto s = parley::server::load_config_file(config_file, c); !s) return s.error();
+    if (const char* env = std::getenv("PARLEY_JWT_SECRET"); env && *env) c.jwt_secret = env;
+    if (!jwt_secret.empty()) c.jwt_secret = jwt_secret;
+    if (!data.empty()) c.data_dir = data;
+    if (!log_level.empty()) c.log_level = log_level;
+    if (!listen.empty())
+      if (auto s = parley::server::parse_listen(listen, c); !s) return s.error();
+    return c;
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Parley: a real-time chat server"};
+  app.require_subcommand(1);
+
+  CommonFlags serve_flags;
+  std::int64_t heartbeat_ms = -1, debounce_ms = -1;
+  auto* serve = app.add_subcommand("serve", "run the chat server (embedded mode)");
+  serve_flags.add_to(serve, true);
+  serve->add_option("--heartbeat-ms", heartbeat_ms, "WebSocket ping period (ms)");
+  serve->add_option("--presence-debounce-ms", debounce_ms, "delay before a user is shown offline (ms)");
+
+  CommonFlags token_flags;
+  std::string user, ttl = "1h";
+  auto* token = app.add_subcommand("token", "print an HS256 JWT for USER");
+  token->add_option("user", user, "user id (the token's sub)")->required();
+  token->add_option("--ttl", ttl, "lifetime: 90s, 30m, 1h, 7d (negative: already expired)");
+  token_flags.add_to(token, false);
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*serve) {
+    auto config = serve_flags.resolve();
+    if (!config) return fail(config.error().message);
+    if (heartbeat_ms >= 0) config->heartbeat_ms = heartbeat_ms;
+    if (debounce_ms >= 0) config->presence_debounce_ms = debounce_ms;
+    if (config->heartbeat_ms < 100) return fail("--heartbeat-ms must be at least 100");
+    spdlog::set_level(spdlog::level::from_str(config->log_level));
+    return parley::server::run_embedded(*config, [](const std::string& where) {
+      std::cout << "listening on " << where << std::endl;
+    });
+  }
+
+  auto config = token_flags.resolve();
+  if (!config) return fail(config.error().message);
+  if (!parley::valid_user_id(user)) return fail("user id must be 1-128 characters of A-Za-z0-9_.@:-");
+  auto seconds = parley::server::parse_duration_s(ttl);
+  if (!seconds) return fail(seconds.error().message);
+  auto secret = parley::server::resolve_jwt_secret(*config, /*create=*/false);
+  if (!secret) return fail(secret.error().message);
+  parley::auth::Claims claims;
+  claims.sub = user;
+  claims.iat = parley::now_ms() / 1000;
+  claims.exp = claims.iat + *seconds;
+  std::cout << parley::auth::sign_hs256(claims, *secret) << std::endl;
+  return 0;
+}

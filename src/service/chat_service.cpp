@@ -1,0 +1,240 @@
+#include "service/chat_service.h"
+
+#include "common/clock.h"
+#include "common/ids.h"
+#include "common/log.h"
+#include "protocol/server_frames.h"
+
+namespace parley::service {
+namespace {
+
+protocol::MessageFields fields_of(const store::Message& m) {
+  protocol::MessageFields f;
+  f.conversation_id = m.conversation_id;
+  f.seq = m.seq;
+  f.message_id = m.message_id;
+  f.sender_id = m.sender_id;
+  f.client_msg_id = m.client_msg_id;
+  f.content = m.content;
+  f.kind = m.kind;
+  f.reply_to = m.reply_to;
+  f.ts = m.ts;
+  f.version = m.version;
+  f.deleted = m.deleted;
+  return f;
+}
+
+std::int64_t monotonic_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+ChatService::ChatService(boost::asio::any_io_executor ex, Backends backends,
+                         ServiceOptions options)
+    : ex_(ex),
+      b_(backends),
+      options_(options),
+      members_(backends.store),
+      typing_(options.typing_interval_ms),
+      presence_tracker_(
+          ex, backends.presence, options.presence_debounce_ms,
+          [this](const std::string& u, bool online, std::int64_t last_seen) {
+            announce_presence(u, online, last_seen);
+          },
+          [this](const std::string& u) { return sessions_.devices_of(u) == nullptr; }) {
+  b_.bus.set_handler([this](const bus::Envelope& e) { fan_out(e); });
+}
+
+Result<std::string> ChatService::authenticate(std::string_view token) {
+  auto claims = b_.verifier.verify(token, now_ms() / 1000);
+  if (!claims) return std::move(claims).error();
+  return std::move(claims->sub);
+}
+
+void ChatService::on_connect(const gateway::ConnectionPtr& conn) {
+  if (sessions_.add(conn)) {
+    b_.bus.subscribe(bus::Envelope::Scope::user, conn->user_id());
+    presence_tracker_.first_device_connected(conn->user_id());
+  }
+}
+
+void ChatService::on_disconnect(const gateway::ConnectionPtr& conn) {
+  if (sessions_.remove(*conn)) {
+    b_.bus.unsubscribe(bus::Envelope::Scope::user, conn->user_id());
+    if (!draining_) presence_tracker_.last_device_left(conn->user_id());
+  }
+}
+
+void ChatService::on_frame(const gateway::ConnectionPtr& conn, protocol::ClientFrame frame) {
+  std::visit([&](auto& payload) { handle(conn, frame.req, payload); }, frame.payload);
+}
+
+void ChatService::reply_error(const gateway::ConnectionPtr& conn, const std::string& req,
+                              const Error& e) {
+  conn->send(protocol::share(protocol::encode_error(req, e)));
+}
+
+void ChatService::submit(store::WriteOp op, GroupCommitter::Callback done) {
+  if (draining_) {
+    done(make_error(Errc::unavailable, "server is shutting down; retry on another connection"));
+    return;
+  }
+  // The callback is moved into the committer only on success, so it is
+  // still ours to call when the queue refuses.
+  auto shared_done = std::make_shared<GroupCommitter::Callback>(std::move(done));
+  if (!b_.committer.submit(std::move(op), [shared_done](store::WriteResult r) {
+        (*shared_done)(std::move(r));
+      })) {
+    (*shared_done)(make_error(Errc::unavailable, "write queue full; retry shortly"));
+  }
+}
+
+// ---- send ----
+
+void ChatService::send(const std::string& user_id, protocol::SendFrame f, SendDone done) {
+  if (auto member = members_.check_member(f.conversation_id, user_id); !member) {
+    done(std::move(member).error());
+    return;
+  }
+  store::AppendMessage op;
+  op.conversation_id = std::move(f.conversation_id);
+  op.sender_id = user_id;
+  op.client_msg_id = std::move(f.client_msg_id);
+  op.message_id = new_id("m_");
+  op.content = std::move(f.content);
+  op.kind = std::move(f.kind);
+  op.reply_to = std::move(f.reply_to);
+  op.ts = now_ms();
+  submit(std::move(op), [this, done = std::move(done)](store::WriteResult r) {
+    if (!r) {
+      done(std::move(r).error());
+      return;
+    }
+    auto& appended = std::get<store::AppendResult>(*r);
+    // The sender's ack goes out before the fan-out, so its device sees the
+    // ack first and its own copy of the message after.
+    protocol::Frame frame;
+    std::string conversation_id;
+    if (!appended.duplicate) {
+      frame = protocol::share(protocol::encode_message(fields_of(appended.message)));
+      conversation_id = appended.message.conversation_id;
+    }
+    done(std::move(appended));
+    if (frame) {
+      b_.bus.publish({bus::Envelope::Scope::conversation, std::move(conversation_id),
+                      std::move(frame), {}, {}});
+    }
+  });
+}
+
+void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string& req,
+                         protocol::SendFrame& f) {
+  send(conn->user_id(), std::move(f), [this, conn, req](Result<store::AppendResult> r) {
+    if (!r) return reply_error(conn, req, r.error());
+    conn->send(protocol::share(protocol::encode_ack(req, fields_of(r->message))));
+  });
+}
+
+// ---- typing ----
+
+void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string& req,
+                         protocol::TypingFrame& f) {
+  if (auto member = members_.check_member(f.conversation_id, conn->user_id()); !member)
+    return reply_error(conn, req, member.error());
+  if (!typing_.allow(conn->user_id(), f.conversation_id, monotonic_ms())) return;
+  b_.bus.publish({bus::Envelope::Scope::conversation, f.conversation_id,
+                  protocol::share(protocol::encode_typing(f.conversation_id, conn->user_id())),
+                  conn->user_id(), {}});
+}
+
+// ---- receipts ----
+
+void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string& req,
+                         protocol::ReceiptFrame& f) {
+  if (auto member = members_.check_member(f.conversation_id, conn->user_id()); !member)
+    return reply_error(conn, req, member.error());
+  store::SetReceipt op{f.conversation_id, conn->user_id(), f.read, f.seq};
+  submit(std::move(op), [this, conn, req, f](store::WriteResult r) {
+    if (!r) return reply_error(conn, req, r.error());
+    conn->send(protocol::share(protocol::encode_ok(req)));
+    if (!std::get<store::ReceiptResult>(*r).advanced) return;
+    b_.bus.publish(
+        {bus::Envelope::Scope::conversation, f.conversation_id,
+         protocol::share(protocol::encode_receipt(f.conversation_id, conn->user_id(), f.read, f.seq)),
+         {}, conn->session_id()});
+  });
+}
+
+// ---- edit and delete ----
+
+void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string& req,
+                         protocol::EditFrame& f) {
+  edit(conn, req, {f.conversation_id, f.message_id, conn->user_id(), std::move(f.content), false});
+}
+
+void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string& req,
+                         protocol::DeleteFrame& f) {
+  edit(conn, req, {f.conversation_id, f.message_id, conn->user_id(), {}, true});
+}
+
+void ChatService::edit(const gateway::ConnectionPtr& conn, const std::string& req,
+                       store::EditMessage op) {
+  if (auto member = members_.check_member(op.conversation_id, conn->user_id()); !member)
+    return reply_error(conn, req, member.error());
+  submit(std::move(op), [this, conn, req](store::WriteResult r) {
+    if (!r) return reply_error(conn, req, r.error());
+    conn->send(protocol::share(protocol::encode_ok(req)));
+    const auto& m = std::get<store::EditResult>(*r).message;
+    b_.bus.publish({bus::Envelope::Scope::conversation, m.conversation_id,
+                    protocol::share(protocol::encode_message_updated(fields_of(m))), {}, {}});
+  });
+}
+
+void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string& req,
+                         protocol::PingFrame&) {
+  conn->send(protocol::share(protocol::encode_pong(req)));
+}
+
+// ---- fan-out: the same shared frame to every local device ----
+
+void ChatService::fan_out(const bus::Envelope& e) {
+  auto deliver_to_user = [&](const std::string& user) {
+    if (user == e.skip_user) return;
+    const auto* devices = sessions_.devices_of(user);
+    if (!devices) return;
+    for (const auto& d : *devices) {
+      if (d->session_id() != e.skip_session) d->send(e.frame);
+    }
+  };
+  if (e.scope == bus::Envelope::Scope::user) return deliver_to_user(e.target);
+
+  auto members = members_.members(e.target);
+  if (!members) return;
+  const MemberSet& set = **members;
+  // Walk whichever side is smaller: a 10,000-member group with three people
+  // online costs three lookups, not ten thousand.
+  if (set.ids.size() <= sessions_.user_count()) {
+    for (const auto& user : set.ids) deliver_to_user(user);
+  } else {
+    sessions_.for_each_user([&](const std::string& user, const auto&) {
+      if (set.contains(user)) deliver_to_user(user);
+    });
+  }
+}
+
+void ChatService::announce_presence(const std::string& user_id, bool online,
+                                    std::int64_t last_seen) {
+  auto contacts = b_.store.contacts(user_id);
+  if (!contacts) {
+    component_logger("service")->warn("presence: cannot read contacts: {}", contacts.error().message);
+    return;
+  }
+  auto frame = protocol::share(protocol::encode_presence(user_id, online, last_seen));
+  for (const auto& contact : *contacts) {
+    b_.bus.publish({bus::Envelope::Scope::user, contact, frame, {}, {}});
+  }
+}
+
+}  // namespace parley::service

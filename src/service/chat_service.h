@@ -1,0 +1,116 @@
+#pragma once
+// The chat service: what a frame or a REST call means. Sequencing and
+// durability are the store's (through the GroupCommitter), fan-out is the
+// bus's, transitions of presence are the PresenceTracker's; this class wires
+// them together. Event-loop only, except authenticate().
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "auth/token_verifier.h"
+#include "bus/bus.h"
+#include "gateway/chat_handler.h"
+#include "presence/presence.h"
+#include "protocol/client_frames.h"
+#include "service/group_committer.h"
+#include "service/membership_cache.h"
+#include "service/presence_tracker.h"
+#include "service/session_registry.h"
+#include "service/typing_limiter.h"
+#include "store/store.h"
+
+namespace parley::service {
+
+struct ServiceOptions {
+  protocol::Limits limits;
+  std::int64_t typing_interval_ms = 3000;
+  std::int64_t presence_debounce_ms = 5000;
+  std::size_t max_group_members = 10'000;
+};
+
+struct Backends {
+  store::Store& store;
+  bus::Bus& bus;
+  presence::Presence& presence;
+  GroupCommitter& committer;
+  const auth::TokenVerifier& verifier;
+};
+
+class ChatService final : public gateway::ChatHandler {
+ public:
+  ChatService(boost::asio::any_io_executor ex, Backends backends, ServiceOptions options);
+
+  // ---- gateway::ChatHandler ----
+  Result<std::string> authenticate(std::string_view token) override;
+  void on_connect(const gateway::ConnectionPtr& conn) override;
+  void on_frame(const gateway::ConnectionPtr& conn, protocol::ClientFrame frame) override;
+  void on_disconnect(const gateway::ConnectionPtr& conn) override;
+
+  // ---- operations shared with the REST API (api/) ----
+  using SendDone = std::function<void(Result<store::AppendResult>)>;
+  void send(const std::string& user_id, protocol::SendFrame frame, SendDone done);
+
+  struct Created {
+    store::Conversation conversation;
+    bool created = true;  // false: an existing direct conversation
+  };
+  Result<Created> create_conversation(const std::string& user_id, const std::string& type,
+                                      const std::string& name,
+                                      std::vector<std::string> members);
+  Result<store::Conversation> conversation(const std::string& user_id, const std::string& id);
+  Result<std::vector<store::ConversationSummary>> conversations(
+      const std::string& user_id, int limit, const std::optional<store::ListCursor>& after);
+  Result<store::Conversation> add_member(const std::string& user_id, const std::string& id,
+                                         const std::string& new_member);
+  Status remove_member(const std::string& user_id, const std::string& id,
+                       const std::string& member);
+  Result<store::MessagePage> history(const std::string& user_id, const std::string& id,
+                                     std::int64_t before_seq, std::int64_t after_seq, int limit);
+  // Users who share no conversation with user_id come back as nullopt.
+  Result<std::vector<std::optional<presence::PresenceState>>> presence_of(
+      const std::string& user_id, const std::vector<std::string>& users);
+
+  const ServiceOptions& options() const { return options_; }
+
+  // Shutdown: writes are refused with `unavailable` from now on.
+  void stop_accepting_writes() { draining_ = true; }
+  void cancel_timers() { presence_tracker_.cancel_all(); }
+  std::size_t connection_count() const { return sessions_.connection_count(); }
+
+ private:
+  void handle(const gateway::ConnectionPtr& conn, const std::string& req,
+              protocol::SendFrame& f);
+  void handle(const gateway::ConnectionPtr& conn, const std::string& req,
+              protocol::TypingFrame& f);
+  void handle(const gateway::ConnectionPtr& conn, const std::string& req,
+              protocol::ReceiptFrame& f);
+  void handle(const gateway::ConnectionPtr& conn, const std::string& req,
+              protocol::EditFrame& f);
+  void handle(const gateway::ConnectionPtr& conn, const std::string& req,
+              protocol::DeleteFrame& f);
+  void handle(const gateway::ConnectionPtr& conn, const std::string& req,
+              protocol::PingFrame& f);
+  void edit(const gateway::ConnectionPtr& conn, const std::string& req, store::EditMessage op);
+
+  // Submits a write; refusals (draining, queue full) are answered at once.
+  void submit(store::WriteOp op, GroupCommitter::Callback done);
+  void reply_error(const gateway::ConnectionPtr& conn, const std::string& req, const Error& e);
+
+  void fan_out(const bus::Envelope& e);
+  void announce_presence(const std::string& user_id, bool online, std::int64_t last_seen);
+
+  boost::asio::any_io_executor ex_;
+  Backends b_;
+  ServiceOptions options_;
+  SessionRegistry sessions_;
+  MembershipCache members_;
+  TypingLimiter typing_;
+  PresenceTracker presence_tracker_;
+  bool draining_ = false;
+};
+
+}  // namespace parley::service

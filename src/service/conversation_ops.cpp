@@ -1,0 +1,139 @@
+// The REST-facing half of ChatService: conversations, members, history,
+// presence queries. Membership changes go through here so the membership
+// cache stays true.
+#include <algorithm>
+
+#include "common/clock.h"
+#include "common/ids.h"
+#include "service/chat_service.h"
+
+namespace parley::service {
+namespace {
+
+Status check_member_of(const store::Conversation& c, const std::string& user_id) {
+  for (const auto& m : c.members)
+    if (m.user_id == user_id) return ok_status();
+  return make_error(Errc::not_member, "not a member of this conversation");
+}
+
+const store::Member* find_member(const store::Conversation& c, const std::string& user_id) {
+  for (const auto& m : c.members)
+    if (m.user_id == user_id) return &m;
+  return nullptr;
+}
+
+}  // namespace
+
+Result<ChatService::Created> ChatService::create_conversation(const std::string& user_id,
+                                                              const std::string& type,
+                                                              const std::string& name,
+                                                              std::vector<std::string> members) {
+  if (type != "direct" && type != "group")
+    return make_error(Errc::bad_request, "type must be \"direct\" or \"group\"");
+  for (const auto& m : members)
+    if (!valid_user_id(m)) return make_error(Errc::bad_request, "invalid user id in members");
+  std::sort(members.begin(), members.end());
+  members.erase(std::unique(members.begin(), members.end()), members.end());
+  std::erase(members, user_id);
+  if (type == "direct" && members.size() != 1)
+    return make_error(Errc::bad_request, "a direct conversation has exactly one other member");
+  if (members.size() + 1 > options_.max_group_members)
+    return make_error(Errc::too_large, "more members than a group may have");
+  if (name.size() > 200) return make_error(Errc::bad_request, "name is longer than 200 bytes");
+
+  store::NewConversation nc;
+  nc.id = new_id("c_");
+  nc.type = type;
+  nc.name = type == "group" ? name : std::string();
+  nc.created_by = user_id;
+  nc.members = std::move(members);
+  nc.created_at = now_ms();
+  auto c = b_.store.create_conversation(nc);
+  if (!c) return std::move(c).error();
+  bool created = c->id == nc.id;
+  members_.invalidate(c->id);
+  return Created{std::move(c).value(), created};
+}
+
+Result<store::Conversation> ChatService::conversation(const std::string& user_id,
+                                                      const std::string& id) {
+  auto c = b_.store.get_conversation(id);
+  if (!c) return std::move(c).error();
+  if (auto member = check_member_of(*c, user_id); !member) return std::move(member).error();
+  return c;
+}
+
+Result<std::vector<store::ConversationSummary>> ChatService::conversations(
+    const std::string& user_id, int limit, const std::optional<store::ListCursor>& after) {
+  return b_.store.list_conversations(user_id, limit, after);
+}
+
+Result<store::Conversation> ChatService::add_member(const std::string& user_id,
+                                                    const std::string& id,
+                                                    const std::string& new_member) {
+  if (draining_) return make_error(Errc::unavailable, "server is shutting down");
+  if (!valid_user_id(new_member)) return make_error(Errc::bad_request, "invalid user_id");
+  auto c = conversation(user_id, id);
+  if (!c) return c;
+  if (c->type == "direct")
+    return make_error(Errc::bad_request, "a direct conversation has fixed members");
+  if (c->members.size() + 1 > options_.max_group_members)
+    return make_error(Errc::too_large, "the group is full");
+  if (auto added = b_.store.add_member(id, new_member, now_ms()); !added)
+    return std::move(added).error();
+  members_.invalidate(id);
+  return b_.store.get_conversation(id);
+}
+
+Status ChatService::remove_member(const std::string& user_id, const std::string& id,
+                                  const std::string& member) {
+  if (draining_) return make_error(Errc::unavailable, "server is shutting down");
+  auto c = conversation(user_id, id);
+  if (!c) return std::move(c).error();
+  if (c->type == "direct")
+    return make_error(Errc::bad_request, "a direct conversation has fixed members");
+  const auto* caller = find_member(*c, user_id);
+  bool is_owner = caller && caller->role == "owner";
+  if (member != user_id && !is_owner)
+    return make_error(Errc::forbidden, "only the owner may remove other members");
+  if (!find_member(*c, member)) return make_error(Errc::not_found, "no such member");
+  if (auto removed = b_.store.remove_member(id, member); !removed) return removed;
+  members_.invalidate(id);
+  return ok_status();
+}
+
+Result<store::MessagePage> ChatService::history(const std::string& user_id,
+                                                const std::string& id, std::int64_t before_seq,
+                                                std::int64_t after_seq, int limit) {
+  if (auto member = members_.check_member(id, user_id); !member) return std::move(member).error();
+  return b_.store.messages(id, before_seq, after_seq, limit);
+}
+
+Result<std::vector<std::optional<presence::PresenceState>>> ChatService::presence_of(
+    const std::string& user_id, const std::vector<std::string>& users) {
+  auto contacts = b_.store.contacts(user_id);
+  if (!contacts) return std::move(contacts).error();
+  std::sort(contacts->begin(), contacts->end());
+  auto visible = [&](const std::string& u) {
+    return u == user_id || std::binary_search(contacts->begin(), contacts->end(), u);
+  };
+  std::vector<std::string> asked;
+  for (const auto& u : users)
+    if (visible(u)) asked.push_back(u);
+  auto states = b_.presence.query(asked);
+  std::vector<std::optional<presence::PresenceState>> out;
+  std::size_t next = 0;
+  for (const auto& u : users) {
+    if (visible(u) && next < states.size()) {
+      auto s = states[next++];
+      // An online user was seen just now.
+      if (s.online) s.last_seen = now_ms();
+      out.emplace_back(std::move(s));
+    } else {
+      out.emplace_back(std::nullopt);
+    }
+  }
+  return out;
+}
+
+}  // namespace parley::service
