@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what Parley needs from Debian 12's packages, and nothing more.
+# Fast when everything is already there: apt runs only for missing packages.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ccache pkg-config git
+  libboost1.81-dev libboost-json1.81-dev   # Asio, Beast, JSON (1.81, not the default 1.74)
+  libsqlite3-dev libssl-dev                # embedded store, JWT HMAC
+  libspdlog-dev libcli11-dev               # logging, command line
+  libgtest-dev libgmock-dev                # tests
+  curl python3                             # scripts and smoke checks
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
