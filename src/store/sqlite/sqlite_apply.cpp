@@ -1,0 +1,140 @@
+#include "store/sqlite/sqlite_apply.h"
+
+#include <sqlite3.h>
+
+#include <string>
+#include <utility>
+
+#include "store/sqlite/sqlite_queries.h"
+#include "store/store_rules.h"
+
+namespace parley::store::sqlite {
+
+namespace {
+
+// Each op answers in two layers. The outer Error is a storage failure and
+// aborts the whole batch; the inner WriteResult is the op's own answer, a
+// refusal included. Every op checks before it writes, so a refusal always
+// comes before any write of its own and leaves nothing behind.
+using OpResult = Result<WriteResult>;
+
+OpResult refuse(Error e) { return WriteResult(std::move(e)); }
+OpResult refuse(Errc code, std::string message) {
+  return refuse(make_error(code, std::move(message)));
+}
+OpResult done(WriteOutcome outcome) { return WriteResult(std::move(outcome)); }
+
+OpResult missing_conversation() { return refuse(Errc::not_found, "conversation not found"); }
+OpResult not_a_member() { return refuse(Errc::not_member, "not a member of this conversation"); }
+
+Status set_marks(Db& db, std::string_view conversation_id, std::string_view user_id,
+                 std::int64_t delivered_seq, std::int64_t read_seq) {
+  return db.run(
+      "UPDATE members SET delivered_seq = ?3, read_seq = ?4 "
+      "WHERE conversation_id = ?1 AND user_id = ?2",
+      conversation_id, user_id, delivered_seq, read_seq);
+}
+
+OpResult apply_op(Db& db, const AppendMessage& op) {
+  if (auto s = rules::check_append(op); !s) return refuse(s.error());
+  auto state = member_state(db, op.conversation_id, op.sender_id);
+  if (!state) return state.error();
+  if (!*state) return missing_conversation();
+  if (!(*state)->is_member) return not_a_member();
+  if (!op.client_msg_id.empty()) {
+    auto original = find_by_client_id(db, op.sender_id, op.client_msg_id);
+    if (!original) return original.error();
+    if (*original) return done(AppendResult{std::move(**original), true});
+  }
+
+  Message m = rules::new_message(op, (*state)->last_seq + 1);
+  auto insert = db.prepare(
+      "INSERT INTO messages (conversation_id, seq, message_id, sender_id, client_msg_id, "
+      "content, kind, reply_to, ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  if (!insert) return insert.error();
+  insert->bind(1, m.conversation_id)
+      .bind(2, m.seq)
+      .bind(3, m.message_id)
+      .bind(4, m.sender_id)
+      .bind(5, NullIfEmpty{m.client_msg_id})
+      .bind(6, m.content)
+      .bind(7, m.kind)
+      .bind(8, m.reply_to)
+      .bind(9, m.ts);
+  int rc = insert->step();
+  // The one constraint a checked append can still hit is a reused message_id,
+  // a caller's bug. The failed INSERT undid itself and is this op's first
+  // write, so refusing only this op is safe.
+  if (rc == SQLITE_CONSTRAINT_UNIQUE) return refuse(Errc::conflict, "message id already used");
+  if (rc != SQLITE_DONE) return db.error(rc, "insert message");
+
+  if (auto s = db.run(
+          "UPDATE conversations SET last_seq = ?2, last_activity_at = ?3, last_message_at = ?3 "
+          "WHERE id = ?1",
+          m.conversation_id, m.seq, m.ts);
+      !s) {
+    return s.error();
+  }
+  if (auto s = set_marks(db, m.conversation_id, m.sender_id, m.seq, m.seq); !s) {
+    return s.error();
+  }
+  return done(AppendResult{std::move(m), false});
+}
+
+OpResult apply_op(Db& db, const EditMessage& op) {
+  auto stored = find_message(db, op.conversation_id, op.message_id);
+  if (!stored) return stored.error();
+  if (!*stored) return refuse(Errc::not_found, "message not found");
+  auto verdict = rules::judge_edit(**stored, op);
+  if (!verdict) return refuse(verdict.error());
+  if (*verdict == rules::EditVerdict::unchanged) return done(EditResult{std::move(**stored)});
+
+  // Overwriting the row (with secure_delete on the writer) is what erases a
+  // deleted message's text from the file, not only from query results.
+  Message m = rules::edited(std::move(**stored), op);
+  if (auto s = db.run(
+          "UPDATE messages SET content = ?3, version = ?4, deleted = ?5 "
+          "WHERE conversation_id = ?1 AND seq = ?2",
+          m.conversation_id, m.seq, m.content, m.version, std::int64_t{m.deleted});
+      !s) {
+    return s.error();
+  }
+  return done(EditResult{std::move(m)});
+}
+
+OpResult apply_op(Db& db, const SetReceipt& op) {
+  auto state = member_state(db, op.conversation_id, op.user_id);
+  if (!state) return state.error();
+  if (!*state) return missing_conversation();
+  const MemberState& s = **state;
+  if (!s.is_member) return not_a_member();
+  if (auto ok = rules::check_receipt(op, s.last_seq); !ok) return refuse(ok.error());
+
+  ReceiptResult r = rules::advance_marks(s.delivered_seq, s.read_seq, op);
+  if (r.delivered_seq != s.delivered_seq || r.read_seq != s.read_seq) {
+    if (auto ok = set_marks(db, op.conversation_id, op.user_id, r.delivered_seq, r.read_seq);
+        !ok) {
+      return ok.error();
+    }
+  }
+  return done(r);
+}
+
+}  // namespace
+
+Result<std::vector<WriteResult>> apply_batch(Db& db, std::span<const WriteOp> ops) {
+  std::vector<WriteResult> results;
+  if (ops.empty()) return results;
+  auto txn = Txn::write(db);
+  if (!txn) return txn.error();
+  results.reserve(ops.size());
+  for (const WriteOp& op : ops) {
+    OpResult r = std::visit([&db](const auto& o) { return apply_op(db, o); }, op);
+    if (!r) return r.error();  // ~Txn rolls the whole batch back
+    results.push_back(std::move(r).value());
+  }
+  if (auto s = txn->commit(); !s) return s.error();
+  return results;
+}
+
+}  // namespace parley::store::sqlite
