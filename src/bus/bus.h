@@ -3,6 +3,7 @@
 // recipient connected. Embedded mode: in-process (bus/local). Cluster mode:
 // Redis pub/sub, one channel per conversation. Best-effort by design: the
 // store is the truth and clients repair gaps by seq.
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -18,6 +19,8 @@ struct Envelope {
   Frame frame;               // serialized once, shared by every recipient
   std::string skip_user;     // recipients to leave out (typing: the typist)
   std::string skip_session;  // (receipts: the device that sent it)
+  std::int64_t seq = 0;      // for `message` frames: per-device de-duplication
+  bool ephemeral = false;    // typing, presence: may be dropped under pressure
 };
 
 class Bus {

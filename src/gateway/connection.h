@@ -18,7 +18,9 @@ class Connection {
   // Queues a serialized text frame; never blocks. A connection whose queue
   // overflows is closed (docs/protocol.md, close code 4008). Neither send
   // nor close calls back into the ChatHandler before returning.
-  virtual void send(Frame frame) = 0;
+  // Ephemeral frames (typing, presence) may be dropped under pressure;
+  // messages never are: the connection is closed instead.
+  virtual void send(Frame frame, bool ephemeral = false) = 0;
   virtual void close(std::uint16_t code, std::string_view reason) = 0;
 };
 

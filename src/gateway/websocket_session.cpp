@@ -5,7 +5,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/websocket.hpp>
 
-#include "common/clock.h"
 #include "common/ids.h"
 #include "gateway/outbound_queue.h"
 #include "protocol/server_frames.h"
@@ -55,15 +54,16 @@ class WebsocketSession final : public Connection,
   const std::string& user_id() const override { return user_id_; }
   const std::string& session_id() const override { return session_id_; }
 
-  void send(Frame frame) override {
+  void send(Frame frame, bool ephemeral) override {
     if (closing_ || !open_) return;
-    if (!queue_.push(std::move(frame))) {
+    auto pushed = queue_.push(std::move(frame), ephemeral, writing_);
+    if (pushed == OutboundQueue::Push::overflow) {
       // Too slow to keep up: drop what is queued and tell it to resume.
       queue_.clear();
       close(kTooSlow, "too slow; reconnect and resume");
       return;
     }
-    if (!writing_) write_next();
+    if (!writing_ && !queue_.empty()) write_next();
   }
 
   void close(std::uint16_t code, std::string_view reason) override {
@@ -81,9 +81,7 @@ class WebsocketSession final : public Connection,
   void on_accept(beast::error_code ec) {
     if (ec) return;  // the handshake failed; nothing was announced
     open_ = true;
-    send(protocol::share(protocol::encode_hello(
-        user_id_, session_id_, state_->options.heartbeat.count(), now_ms())));
-    state_->chat.on_connect(shared_from_this());
+    state_->chat.on_connect(shared_from_this());  // sends hello first
     read_next();
   }
 
@@ -98,7 +96,8 @@ class WebsocketSession final : public Connection,
     if (!closing_) {
       if (!ws_.got_text()) {
         send(protocol::share(protocol::encode_error(
-            "", make_error(Errc::bad_request, "binary frames are not accepted"))));
+                 "", make_error(Errc::bad_request, "binary frames are not accepted"))),
+             false);
       } else {
         dispatch(std::string_view(static_cast<const char*>(buffer_.data().data()),
                                   buffer_.size()));
@@ -114,7 +113,7 @@ class WebsocketSession final : public Connection,
     std::string req;
     auto frame = protocol::decode_client_frame(text, state_->options.limits, req);
     if (!frame) {
-      send(protocol::share(protocol::encode_error(req, frame.error())));
+      send(protocol::share(protocol::encode_error(req, frame.error())), false);
       return;
     }
     state_->chat.on_frame(shared_from_this(), std::move(frame).value());

@@ -48,6 +48,11 @@ class FieldReader {
       fail(Errc::bad_request, "missing field " + std::string(name));
       return 0;
     }
+    return non_negative(name, *v);
+  }
+
+  std::int64_t non_negative(std::string_view name, const json::value& value) {
+    const json::value* v = &value;
     std::int64_t n = 0;
     if (v->is_int64()) {
       n = v->get_int64();
@@ -60,6 +65,9 @@ class FieldReader {
     if (n < 0) fail(Errc::bad_request, std::string(name) + " must not be negative");
     return n;
   }
+
+  const json::object& object() const { return o_; }
+  const Limits& limits() const { return limits_; }
 
   void fail(Errc e, std::string message) {
     if (!error_) error_ = make_error(e, std::move(message));
@@ -96,6 +104,25 @@ Result<T> finish(FieldReader& r, T&& value) {
   return std::move(value);
 }
 
+Result<ClientPayload> read_sync(FieldReader& r) {
+  auto* convs = r.object().if_contains("conversations");
+  if (!convs || !convs->is_object())
+    return make_error(Errc::bad_request, "conversations must be an object of conversation_id: seq");
+  const auto& o = convs->get_object();
+  if (o.size() > r.limits().max_sync_conversations)
+    return make_error(Errc::too_large, "too many conversations in one sync");
+  SyncFrame f;
+  f.conversations.reserve(o.size());
+  for (const auto& [id, seq] : o) {
+    if (id.empty() || id.size() > r.limits().max_id_chars)
+      return make_error(Errc::bad_request, "bad conversation id in sync");
+    auto n = r.non_negative("seq", seq);
+    if (r.error()) return *r.error();
+    f.conversations.emplace_back(std::string(id), n);
+  }
+  return ClientPayload{std::move(f)};
+}
+
 Result<ClientPayload> read_payload(std::string_view type, FieldReader& r) {
   if (type == "send") return finish<ClientPayload>(r, read_send(r));
   if (type == "typing") {
@@ -126,6 +153,13 @@ Result<ClientPayload> read_payload(std::string_view type, FieldReader& r) {
     return finish<ClientPayload>(r, std::move(f));
   }
   if (type == "ping") return ClientPayload{PingFrame{}};
+  if (type == "received") {
+    ReceivedFrame f;
+    f.conversation_id = r.id("conversation_id");
+    f.seq = r.non_negative_int("seq");
+    return finish<ClientPayload>(r, std::move(f));
+  }
+  if (type == "sync") return read_sync(r);
   return make_error(Errc::bad_request, "unknown frame type");
 }
 

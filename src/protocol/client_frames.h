@@ -4,7 +4,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "common/result.h"
 
@@ -13,6 +15,7 @@ namespace parley::protocol {
 struct Limits {
   std::size_t max_content_bytes = 16 * 1024;
   std::size_t max_id_chars = 128;  // client_msg_id, req, conversation and message ids
+  std::size_t max_sync_conversations = 500;
 };
 
 struct SendFrame {
@@ -40,9 +43,16 @@ struct DeleteFrame {
   std::string message_id;
 };
 struct PingFrame {};
+struct ReceivedFrame {  // transport ack: this device holds everything up to seq
+  std::string conversation_id;
+  std::int64_t seq = 0;
+};
+struct SyncFrame {  // resume: the client's last contiguous seq per conversation
+  std::vector<std::pair<std::string, std::int64_t>> conversations;
+};
 
-using ClientPayload =
-    std::variant<SendFrame, TypingFrame, ReceiptFrame, EditFrame, DeleteFrame, PingFrame>;
+using ClientPayload = std::variant<SendFrame, TypingFrame, ReceiptFrame, EditFrame, DeleteFrame,
+                                   PingFrame, ReceivedFrame, SyncFrame>;
 
 struct ClientFrame {
   std::string req;  // empty when the client sent none

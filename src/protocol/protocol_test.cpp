@@ -69,6 +69,40 @@ TEST(Decode, BadInputIsBadRequestWithReqKept) {
   EXPECT_EQ(code_of(decode("\"\xff\xfe\"")), Errc::bad_request);
 }
 
+TEST(Decode, ReceivedAndSync) {
+  auto r = decode(R"({"type":"received","conversation_id":"c","seq":7})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(std::get<ReceivedFrame>(r->payload).seq, 7);
+  auto s = decode(R"({"type":"sync","req":"s","conversations":{"a":3,"b":0}})");
+  ASSERT_TRUE(s.ok());
+  auto& convs = std::get<SyncFrame>(s->payload).conversations;
+  ASSERT_EQ(convs.size(), 2u);
+  EXPECT_EQ(convs[0].first, "a");
+  EXPECT_EQ(convs[0].second, 3);
+  EXPECT_EQ(code_of(decode(R"({"type":"sync","conversations":[1]})")), Errc::bad_request);
+  EXPECT_EQ(code_of(decode(R"({"type":"sync","conversations":{"a":-1}})")), Errc::bad_request);
+  EXPECT_EQ(code_of(decode(R"({"type":"sync","conversations":{"":1}})")), Errc::bad_request);
+  EXPECT_EQ(code_of(decode(R"({"type":"received","conversation_id":"c"})")), Errc::bad_request);
+  std::string many = R"({"type":"sync","conversations":{)";
+  for (int i = 0; i < 501; ++i) many += (i ? "," : "") + std::string("\"c") + std::to_string(i) + "\":0";
+  many += "}}";
+  EXPECT_EQ(code_of(decode(many)), Errc::too_large);
+}
+
+TEST(Encode, SyncedAndReconnect) {
+  SyncedFields f;
+  f.req = "s";
+  f.conversations = {{"a", 4}};
+  f.too_far_behind = {{"b", 900}};
+  f.not_member = {"x"};
+  auto v = boost::json::parse(encode_synced(f)).as_object();
+  EXPECT_EQ(v.at("conversations").at("a").as_int64(), 4);
+  EXPECT_EQ(v.at("too_far_behind").at(0).at("last_seq").as_int64(), 900);
+  EXPECT_EQ(v.at("not_member").at(0).as_string(), "x");
+  auto r = boost::json::parse(encode_reconnect(1500)).as_object();
+  EXPECT_EQ(r.at("after_ms").as_int64(), 1500);
+}
+
 TEST(Decode, OversizedContentIsTooLarge) {
   std::string big(16 * 1024 + 1, 'a');
   std::string req;

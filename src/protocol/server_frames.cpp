@@ -12,16 +12,38 @@ JsonWriter& with_req(JsonWriter& w, std::string_view req) {
 
 }  // namespace
 
-std::string encode_hello(std::string_view user_id, std::string_view session_id,
-                         std::int64_t heartbeat_ms, std::int64_t server_time) {
+std::string encode_hello(const HelloFields& h) {
   JsonWriter w;
   w.begin_object()
       .field("type", "hello")
-      .field("user_id", user_id)
-      .field("session_id", session_id)
-      .field("heartbeat_ms", heartbeat_ms)
-      .field("server_time", server_time)
+      .field("user_id", h.user_id)
+      .field("session_id", h.session_id)
+      .field("heartbeat_ms", h.heartbeat_ms)
+      .field("retransmit_ms", h.retransmit_ms)
+      .field("max_replay", h.max_replay)
+      .field("server_time", h.server_time)
       .end_object();
+  return w.take();
+}
+
+std::string encode_synced(const SyncedFields& s) {
+  JsonWriter w;
+  w.begin_object().field("type", "synced");
+  with_req(w, s.req).key("conversations");
+  w.begin_object();
+  for (const auto& [id, seq] : s.conversations) w.field(id, seq);
+  w.end_object().begin_array("too_far_behind");
+  for (const auto& [id, seq] : s.too_far_behind)
+    w.begin_object().field("conversation_id", id).field("last_seq", seq).end_object();
+  w.end_array().begin_array("not_member");
+  for (const auto& id : s.not_member) w.value(id);
+  w.end_array().end_object();
+  return w.take();
+}
+
+std::string encode_reconnect(std::int64_t after_ms) {
+  JsonWriter w;
+  w.begin_object().field("type", "reconnect").field("after_ms", after_ms).end_object();
   return w.take();
 }
 
@@ -50,8 +72,10 @@ std::string encode_message(const MessageFields& m) {
       .field("content", m.content)
       .field("kind", m.kind)
       .string_or_null("reply_to", m.reply_to)
-      .field("ts", m.ts)
-      .end_object();
+      .field("ts", m.ts);
+  if (m.version > 1) w.field("version", m.version);
+  if (m.deleted) w.field("deleted", true);
+  w.end_object();
   return w.take();
 }
 

@@ -5,6 +5,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/result.h"
 
@@ -29,9 +31,28 @@ struct MessageFields {
   bool deleted = false;
 };
 
-std::string encode_hello(std::string_view user_id, std::string_view session_id,
-                         std::int64_t heartbeat_ms, std::int64_t server_time);
+struct HelloFields {
+  std::string_view user_id;
+  std::string_view session_id;
+  std::int64_t heartbeat_ms = 0;
+  std::int64_t retransmit_ms = 0;
+  std::int64_t max_replay = 0;
+  std::int64_t server_time = 0;
+};
+
+struct SyncedFields {
+  std::string_view req;
+  std::vector<std::pair<std::string, std::int64_t>> conversations;   // last seq held
+  std::vector<std::pair<std::string, std::int64_t>> too_far_behind;  // current last seq
+  std::vector<std::string> not_member;
+};
+
+std::string encode_hello(const HelloFields& h);
+std::string encode_synced(const SyncedFields& s);
+std::string encode_reconnect(std::int64_t after_ms);
 std::string encode_ack(std::string_view req, const MessageFields& m);
+// Adds version (when > 1) and deleted (when true): a replayed message shows
+// its latest state.
 std::string encode_message(const MessageFields& m);
 std::string encode_message_updated(const MessageFields& m);
 std::string encode_typing(std::string_view conversation_id, std::string_view user_id);

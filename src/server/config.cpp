@@ -73,6 +73,10 @@ Status load_config_file(const std::string& path, Config& config) {
     else if (key == "max_queue_frames") s = read_number(v, "max_queue_frames", config.max_queue_frames);
     else if (key == "max_queue_bytes") s = read_number(v, "max_queue_bytes", config.max_queue_bytes);
     else if (key == "commit_batch") s = read_number(v, "commit_batch", config.commit_batch);
+    else if (key == "reconnect_jitter_ms") s = read_number(v, "reconnect_jitter_ms", config.reconnect_jitter_ms);
+    else if (key == "retransmit_ms") s = read_number(v, "retransmit_ms", config.retransmit_ms);
+    else if (key == "max_replay") s = read_number(v, "max_replay", config.max_replay);
+    else if (key == "max_unacked") s = read_number(v, "max_unacked", config.max_unacked);
     else s = make_error(Errc::bad_request, "config: unknown key " + std::string(key));
     if (!s) return s;
   }

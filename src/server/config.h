@@ -19,6 +19,10 @@ struct Config {
   std::int64_t presence_debounce_ms = 5'000;
   std::int64_t typing_interval_ms = 3'000;
   std::int64_t shutdown_grace_ms = 5'000;
+  std::int64_t reconnect_jitter_ms = 5'000;  // spread of the drain's reconnect hints
+  std::int64_t retransmit_ms = 10'000;
+  std::int64_t max_replay = 1000;
+  std::size_t max_unacked = 4096;
   std::size_t max_frame_bytes = 64 * 1024;
   std::size_t max_content_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;

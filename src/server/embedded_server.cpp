@@ -27,6 +27,10 @@ service::ServiceOptions service_options(const Config& c) {
   o.typing_interval_ms = c.typing_interval_ms;
   o.presence_debounce_ms = c.presence_debounce_ms;
   o.max_group_members = c.max_group_members;
+  o.heartbeat_ms = c.heartbeat_ms;
+  o.retransmit_ms = c.retransmit_ms;
+  o.max_replay = c.max_replay;
+  o.max_unacked = c.max_unacked;
   return o;
 }
 
@@ -84,7 +88,7 @@ int run_embedded(const Config& config, const std::function<void(const std::strin
   log->info("embedded mode, data in {}", config.data_dir);
 
   // Shutdown: stop accepting, let queued commits finish (their acks go
-  // out), then close every socket with 1001 and leave.
+  // out), tell each client when to come back, close every socket with 1001.
   net::signal_set signals(ioc, SIGINT, SIGTERM);
   bool stopping = false;
   std::function<void(const boost::system::error_code&, int)> on_signal;
@@ -99,6 +103,7 @@ int run_embedded(const Config& config, const std::function<void(const std::strin
     gateway.stop_accepting();
     chat.stop_accepting_writes();
     committer.drain([&] {
+      chat.announce_reconnect(config.reconnect_jitter_ms);
       gateway.close_all(1001, std::chrono::milliseconds(config.shutdown_grace_ms), [&] {
         chat.cancel_timers();
         ioc.stop();

@@ -54,11 +54,15 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   CommonFlags serve_flags;
-  std::int64_t heartbeat_ms = -1, debounce_ms = -1;
+  std::int64_t heartbeat_ms = -1, debounce_ms = -1, retransmit_ms = -1, max_replay = -1,
+               jitter_ms = -1;
   auto* serve = app.add_subcommand("serve", "run the chat server (embedded mode)");
   serve_flags.add_to(serve, true);
   serve->add_option("--heartbeat-ms", heartbeat_ms, "WebSocket ping period (ms)");
   serve->add_option("--presence-debounce-ms", debounce_ms, "delay before a user is shown offline (ms)");
+  serve->add_option("--retransmit-ms", retransmit_ms, "resend unacknowledged messages after (ms)");
+  serve->add_option("--max-replay", max_replay, "most messages a sync replays per conversation");
+  serve->add_option("--reconnect-jitter-ms", jitter_ms, "spread of reconnect hints on shutdown (ms)");
 
   CommonFlags token_flags;
   std::string user, ttl = "1h";
@@ -74,6 +78,9 @@ int main(int argc, char** argv) {
     if (!config) return fail(config.error().message);
     if (heartbeat_ms >= 0) config->heartbeat_ms = heartbeat_ms;
     if (debounce_ms >= 0) config->presence_debounce_ms = debounce_ms;
+    if (retransmit_ms >= 0) config->retransmit_ms = retransmit_ms;
+    if (max_replay >= 0) config->max_replay = max_replay;
+    if (jitter_ms >= 0) config->reconnect_jitter_ms = jitter_ms;
     if (config->heartbeat_ms < 100) return fail("--heartbeat-ms must be at least 100");
     spdlog::set_level(spdlog::level::from_str(config->log_level));
     return parley::server::run_embedded(*config, [](const std::string& where) {

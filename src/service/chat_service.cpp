@@ -1,5 +1,7 @@
 #include "service/chat_service.h"
 
+#include <random>
+
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/log.h"
@@ -43,8 +45,42 @@ ChatService::ChatService(boost::asio::any_io_executor ex, Backends backends,
           [this](const std::string& u, bool online, std::int64_t last_seen) {
             announce_presence(u, online, last_seen);
           },
-          [this](const std::string& u) { return sessions_.devices_of(u) == nullptr; }) {
+          [this](const std::string& u) { return sessions_.devices_of(u) == nullptr; }),
+      delivery_({options.retransmit_ms, options.max_retransmits, options.max_unacked}),
+      retransmit_timer_(ex) {
   b_.bus.set_handler([this](const bus::Envelope& e) { fan_out(e); });
+  schedule_retransmits();
+}
+
+void ChatService::cancel_timers() {
+  presence_tracker_.cancel_all();
+  retransmit_timer_.cancel();
+}
+
+// One timer for the whole service, not one per connection.
+void ChatService::schedule_retransmits() {
+  retransmit_timer_.expires_after(
+      std::chrono::milliseconds(std::max<std::int64_t>(50, options_.retransmit_ms / 4)));
+  retransmit_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    auto due = delivery_.collect_due(now_ms());
+    for (auto& [device, frame] : due.resend) device->send(frame);
+    for (auto& device : due.give_up) too_slow(device);
+    schedule_retransmits();
+  });
+}
+
+void ChatService::too_slow(const gateway::ConnectionPtr& device) {
+  delivery_.forget(*device);
+  device->close(4008, "too slow; reconnect and resume");
+}
+
+void ChatService::announce_reconnect(std::int64_t max_ms) {
+  std::uniform_int_distribution<std::int64_t> jitter(0, std::max<std::int64_t>(0, max_ms));
+  std::mt19937_64 rng{std::random_device{}()};
+  sessions_.for_each_user([&](const std::string&, const auto& devices) {
+    for (const auto& d : devices) d->send(protocol::share(protocol::encode_reconnect(jitter(rng))));
+  });
 }
 
 Result<std::string> ChatService::authenticate(std::string_view token) {
@@ -54,6 +90,14 @@ Result<std::string> ChatService::authenticate(std::string_view token) {
 }
 
 void ChatService::on_connect(const gateway::ConnectionPtr& conn) {
+  protocol::HelloFields hello;
+  hello.user_id = conn->user_id();
+  hello.session_id = conn->session_id();
+  hello.heartbeat_ms = options_.heartbeat_ms;
+  hello.retransmit_ms = options_.retransmit_ms;
+  hello.max_replay = options_.max_replay;
+  hello.server_time = now_ms();
+  conn->send(protocol::share(protocol::encode_hello(hello)));
   if (sessions_.add(conn)) {
     b_.bus.subscribe(bus::Envelope::Scope::user, conn->user_id());
     presence_tracker_.first_device_connected(conn->user_id());
@@ -61,6 +105,7 @@ void ChatService::on_connect(const gateway::ConnectionPtr& conn) {
 }
 
 void ChatService::on_disconnect(const gateway::ConnectionPtr& conn) {
+  delivery_.forget(*conn);
   if (sessions_.remove(*conn)) {
     b_.bus.unsubscribe(bus::Envelope::Scope::user, conn->user_id());
     if (!draining_) presence_tracker_.last_device_left(conn->user_id());
@@ -115,17 +160,14 @@ void ChatService::send(const std::string& user_id, protocol::SendFrame f, SendDo
     auto& appended = std::get<store::AppendResult>(*r);
     // The sender's ack goes out before the fan-out, so its device sees the
     // ack first and its own copy of the message after.
-    protocol::Frame frame;
-    std::string conversation_id;
+    bus::Envelope e;
     if (!appended.duplicate) {
-      frame = protocol::share(protocol::encode_message(fields_of(appended.message)));
-      conversation_id = appended.message.conversation_id;
+      e.target = appended.message.conversation_id;
+      e.frame = protocol::share(protocol::encode_message(fields_of(appended.message)));
+      e.seq = appended.message.seq;
     }
     done(std::move(appended));
-    if (frame) {
-      b_.bus.publish({bus::Envelope::Scope::conversation, std::move(conversation_id),
-                      std::move(frame), {}, {}});
-    }
+    if (e.frame) b_.bus.publish(std::move(e));
   });
 }
 
@@ -144,9 +186,11 @@ void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string& 
   if (auto member = members_.check_member(f.conversation_id, conn->user_id()); !member)
     return reply_error(conn, req, member.error());
   if (!typing_.allow(conn->user_id(), f.conversation_id, monotonic_ms())) return;
-  b_.bus.publish({bus::Envelope::Scope::conversation, f.conversation_id,
+  bus::Envelope e{bus::Envelope::Scope::conversation, f.conversation_id,
                   protocol::share(protocol::encode_typing(f.conversation_id, conn->user_id())),
-                  conn->user_id(), {}});
+                  conn->user_id(), {}};
+  e.ephemeral = true;
+  b_.bus.publish(std::move(e));
 }
 
 // ---- receipts ----
@@ -155,6 +199,7 @@ void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string& 
                          protocol::ReceiptFrame& f) {
   if (auto member = members_.check_member(f.conversation_id, conn->user_id()); !member)
     return reply_error(conn, req, member.error());
+  delivery_.ack(*conn, f.conversation_id, f.seq);  // a receipt acknowledges too
   store::SetReceipt op{f.conversation_id, conn->user_id(), f.read, f.seq};
   submit(std::move(op), [this, conn, req, f](store::WriteResult r) {
     if (!r) return reply_error(conn, req, r.error());
@@ -197,6 +242,53 @@ void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string& 
   conn->send(protocol::share(protocol::encode_pong(req)));
 }
 
+// ---- reliable delivery: transport acks and resume ----
+
+void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string&,
+                         protocol::ReceivedFrame& f) {
+  delivery_.enable(conn);
+  delivery_.ack(*conn, f.conversation_id, f.seq);
+}
+
+void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string& req,
+                         protocol::SyncFrame& f) {
+  delivery_.enable(conn);
+  protocol::SyncedFields synced;
+  synced.req = req;
+  auto now = now_ms();
+  for (auto& [conversation_id, held] : f.conversations) {
+    if (!members_.check_member(conversation_id, conn->user_id())) {
+      synced.not_member.push_back(conversation_id);
+      continue;
+    }
+    // Reading the store here, on the event loop, sees every committed
+    // message; those whose live fan-out is still queued behind us are
+    // skipped later by the tracker (their seq is already sent).
+    auto page = b_.store.messages(conversation_id, 0, held,
+                                  static_cast<int>(options_.max_replay) + 1);
+    if (!page) return reply_error(conn, req, page.error());
+    if (page->messages.size() > static_cast<std::size_t>(options_.max_replay)) {
+      auto latest = b_.store.messages(conversation_id, 0, 0, 1);
+      std::int64_t last = latest && !latest->messages.empty() ? latest->messages.back().seq : held;
+      synced.too_far_behind.emplace_back(conversation_id, last);
+      delivery_.mark_held(*conn, conversation_id, held);
+      continue;
+    }
+    delivery_.mark_held(*conn, conversation_id, held);
+    std::int64_t upto = held;
+    for (const auto& m : page->messages) {
+      auto frame = protocol::share(protocol::encode_message(fields_of(m)));
+      if (delivery_.on_send(*conn, conversation_id, m.seq, frame, now, /*replay=*/true) ==
+          DeliveryTracker::Verdict::overflow)
+        return too_slow(conn);
+      conn->send(std::move(frame));
+      upto = m.seq;
+    }
+    synced.conversations.emplace_back(conversation_id, upto);
+  }
+  conn->send(protocol::share(protocol::encode_synced(synced)));
+}
+
 // ---- fan-out: the same shared frame to every local device ----
 
 void ChatService::fan_out(const bus::Envelope& e) {
@@ -204,8 +296,10 @@ void ChatService::fan_out(const bus::Envelope& e) {
     if (user == e.skip_user) return;
     const auto* devices = sessions_.devices_of(user);
     if (!devices) return;
-    for (const auto& d : *devices) {
-      if (d->session_id() != e.skip_session) d->send(e.frame);
+    // Copy: a device closed for being too slow leaves the list.
+    auto targets = *devices;
+    for (const auto& d : targets) {
+      if (d->session_id() != e.skip_session) deliver(d, e);
     }
   };
   if (e.scope == bus::Envelope::Scope::user) return deliver_to_user(e.target);
@@ -224,6 +318,17 @@ void ChatService::fan_out(const bus::Envelope& e) {
   }
 }
 
+void ChatService::deliver(const gateway::ConnectionPtr& device, const bus::Envelope& e) {
+  if (e.seq > 0) {
+    switch (delivery_.on_send(*device, e.target, e.seq, e.frame, now_ms())) {
+      case DeliveryTracker::Verdict::skip: return;
+      case DeliveryTracker::Verdict::overflow: return too_slow(device);
+      case DeliveryTracker::Verdict::send: break;
+    }
+  }
+  device->send(e.frame, e.ephemeral);
+}
+
 void ChatService::announce_presence(const std::string& user_id, bool online,
                                     std::int64_t last_seen) {
   auto contacts = b_.store.contacts(user_id);
@@ -233,7 +338,9 @@ void ChatService::announce_presence(const std::string& user_id, bool online,
   }
   auto frame = protocol::share(protocol::encode_presence(user_id, online, last_seen));
   for (const auto& contact : *contacts) {
-    b_.bus.publish({bus::Envelope::Scope::user, contact, frame, {}, {}});
+    bus::Envelope e{bus::Envelope::Scope::user, contact, frame, {}, {}};
+    e.ephemeral = true;
+    b_.bus.publish(std::move(e));
   }
 }
 

@@ -10,12 +10,14 @@
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "auth/token_verifier.h"
 #include "bus/bus.h"
 #include "gateway/chat_handler.h"
 #include "presence/presence.h"
 #include "protocol/client_frames.h"
+#include "service/delivery_tracker.h"
 #include "service/group_committer.h"
 #include "service/membership_cache.h"
 #include "service/presence_tracker.h"
@@ -27,6 +29,11 @@ namespace parley::service {
 
 struct ServiceOptions {
   protocol::Limits limits;
+  std::int64_t heartbeat_ms = 25'000;  // told to clients in hello
+  std::int64_t retransmit_ms = 10'000;
+  int max_retransmits = 5;
+  std::size_t max_unacked = 4096;
+  std::int64_t max_replay = 1000;  // per conversation and sync
   std::int64_t typing_interval_ms = 3000;
   std::int64_t presence_debounce_ms = 5000;
   std::size_t max_group_members = 10'000;
@@ -78,7 +85,9 @@ class ChatService final : public gateway::ChatHandler {
 
   // Shutdown: writes are refused with `unavailable` from now on.
   void stop_accepting_writes() { draining_ = true; }
-  void cancel_timers() { presence_tracker_.cancel_all(); }
+  // Tells every device to come back after a random delay in [0, max_ms].
+  void announce_reconnect(std::int64_t max_ms);
+  void cancel_timers();
   std::size_t connection_count() const { return sessions_.connection_count(); }
 
  private:
@@ -94,6 +103,10 @@ class ChatService final : public gateway::ChatHandler {
               protocol::DeleteFrame& f);
   void handle(const gateway::ConnectionPtr& conn, const std::string& req,
               protocol::PingFrame& f);
+  void handle(const gateway::ConnectionPtr& conn, const std::string& req,
+              protocol::ReceivedFrame& f);
+  void handle(const gateway::ConnectionPtr& conn, const std::string& req,
+              protocol::SyncFrame& f);
   void edit(const gateway::ConnectionPtr& conn, const std::string& req, store::EditMessage op);
 
   // Submits a write; refusals (draining, queue full) are answered at once.
@@ -101,6 +114,9 @@ class ChatService final : public gateway::ChatHandler {
   void reply_error(const gateway::ConnectionPtr& conn, const std::string& req, const Error& e);
 
   void fan_out(const bus::Envelope& e);
+  void deliver(const gateway::ConnectionPtr& device, const bus::Envelope& e);
+  void schedule_retransmits();
+  void too_slow(const gateway::ConnectionPtr& device);
   void announce_presence(const std::string& user_id, bool online, std::int64_t last_seen);
 
   boost::asio::any_io_executor ex_;
@@ -110,6 +126,8 @@ class ChatService final : public gateway::ChatHandler {
   MembershipCache members_;
   TypingLimiter typing_;
   PresenceTracker presence_tracker_;
+  DeliveryTracker delivery_;
+  boost::asio::steady_timer retransmit_timer_;
   bool draining_ = false;
 };
 

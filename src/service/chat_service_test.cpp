@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/json/parse.hpp>
 
@@ -22,7 +24,7 @@ class RecordingConnection final : public gateway::Connection {
   RecordingConnection(std::string user) : user_(std::move(user)), session_(new_id("s_")) {}
   const std::string& user_id() const override { return user_; }
   const std::string& session_id() const override { return session_; }
-  void send(gateway::Frame f) override { frames.push_back(json::parse(*f).as_object()); }
+  void send(gateway::Frame f, bool) override { frames.push_back(json::parse(*f).as_object()); }
   void close(std::uint16_t code, std::string_view) override { closed_with = code; }
 
   std::vector<json::object> of_type(std::string_view type) const {
@@ -241,6 +243,76 @@ TEST_F(ChatServiceTest, WritesAreRefusedWhileDraining) {
   send(a, conv, "k");
   ASSERT_EQ(a->of_type("error").size(), 1u);
   EXPECT_EQ(a->of_type("error")[0].at("code").as_string(), "unavailable");
+}
+
+TEST_F(ChatServiceTest, HelloComesFirst) {
+  auto a = connect("alice");
+  ASSERT_FALSE(a->frames.empty());
+  EXPECT_EQ(a->frames[0].at("type").as_string(), "hello");
+  EXPECT_EQ(a->frames[0].at("user_id").as_string(), "alice");
+  EXPECT_GT(a->frames[0].at("retransmit_ms").as_int64(), 0);
+}
+
+TEST_F(ChatServiceTest, SyncReplaysWhatWasMissedThenGoesLiveWithoutDuplicates) {
+  auto conv = group("alice", {"bob"});
+  auto a = connect("alice");
+  for (int i = 1; i <= 3; ++i) send(a, conv, "k" + std::to_string(i));
+  ASSERT_TRUE(run_until([&] { return a->of_type("ack").size() == 3; }));
+
+  auto b = connect("bob");
+  // Committed but not yet fanned out: the replay reads it from the store,
+  // and the live copy that follows must not reach bob a second time.
+  send(a, conv, "k4");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (store_.messages(conv, 0, 0, 1)->messages.back().seq < 4) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline);
+    std::this_thread::yield();
+  }
+  protocol::SyncFrame sync;
+  sync.conversations = {{conv, 1}, {"c_unknown", 0}};
+  frame(b, std::move(sync), "s1");
+  ASSERT_TRUE(run_until([&] { return a->of_type("ack").size() == 4; }));
+  send(a, conv, "k5");
+  ASSERT_TRUE(run_until([&] { return b->of_type("message").size() == 4; }));
+  std::vector<std::int64_t> seqs;
+  for (const auto& m : b->of_type("message")) seqs.push_back(m.at("seq").as_int64());
+  EXPECT_EQ(seqs, (std::vector<std::int64_t>{2, 3, 4, 5}));
+  auto synced = b->of_type("synced");
+  ASSERT_EQ(synced.size(), 1u);
+  EXPECT_EQ(synced[0].at("req").as_string(), "s1");
+  EXPECT_EQ(synced[0].at("conversations").at(conv).as_int64(), 4);
+  EXPECT_EQ(synced[0].at("not_member").as_array().size(), 1u);
+}
+
+TEST_F(ChatServiceTest, TooFarBehindIsToldNotReplayed) {
+  auto conv = group("alice", {"bob"});
+  auto a = connect("alice");
+  for (int i = 0; i < 5; ++i) send(a, conv, "k" + std::to_string(i));
+  ASSERT_TRUE(run_until([&] { return a->of_type("ack").size() == 5; }));
+  ServiceOptions o = options();
+  o.max_replay = 3;
+  ChatService small(ioc_.get_executor(), {store_, bus_, presence_, committer_, verifier_}, o);
+  auto b = std::make_shared<RecordingConnection>("bob");
+  small.on_connect(b);
+  small.on_frame(b, protocol::ClientFrame{"s", protocol::SyncFrame{{{conv, 0}}}});
+  auto synced = b->of_type("synced");
+  ASSERT_EQ(synced.size(), 1u);
+  auto behind = synced[0].at("too_far_behind").as_array();
+  ASSERT_EQ(behind.size(), 1u);
+  EXPECT_EQ(behind[0].at("last_seq").as_int64(), 5);
+  EXPECT_TRUE(b->of_type("message").empty());
+  small.cancel_timers();
+}
+
+TEST_F(ChatServiceTest, DrainTellsEveryDeviceToReconnect) {
+  auto a = connect("alice"), b = connect("bob");
+  service_.announce_reconnect(1000);
+  for (auto* c : {a.get(), b.get()}) {
+    auto r = c->of_type("reconnect");
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_GE(r[0].at("after_ms").as_int64(), 0);
+    EXPECT_LE(r[0].at("after_ms").as_int64(), 1000);
+  }
 }
 
 TEST_F(ChatServiceTest, AuthenticateChecksTheToken) {

@@ -1,0 +1,83 @@
+#include "service/delivery_tracker.h"
+
+#include <algorithm>
+
+namespace parley::service {
+
+void DeliveryTracker::enable(const gateway::ConnectionPtr& conn) {
+  devices_.try_emplace(conn.get(), Device{conn, {}, 0});
+}
+
+DeliveryTracker::Verdict DeliveryTracker::on_send(const gateway::Connection& conn,
+                                                  const std::string& conversation_id,
+                                                  std::int64_t seq, const gateway::Frame& frame,
+                                                  std::int64_t now_ms, bool replay) {
+  auto it = devices_.find(&conn);
+  if (it == devices_.end()) return Verdict::send;
+  Device& d = it->second;
+  auto& c = d.conversations[conversation_id];
+  if (!replay && seq <= c.sent_seq) return Verdict::skip;
+  if (d.unacked >= options_.max_unacked) return Verdict::overflow;
+  c.sent_seq = std::max(c.sent_seq, seq);
+  // Replays of seqs already awaiting an ack replace nothing: the queue
+  // stays ascending because replays start above what the client holds.
+  if (c.unacked.empty() || c.unacked.back().seq < seq) {
+    c.unacked.push_back({seq, frame, now_ms, 0});
+    ++d.unacked;
+  }
+  return Verdict::send;
+}
+
+void DeliveryTracker::mark_held(const gateway::Connection& conn,
+                                const std::string& conversation_id, std::int64_t seq) {
+  auto it = devices_.find(&conn);
+  if (it == devices_.end()) return;
+  auto& c = it->second.conversations[conversation_id];
+  c.sent_seq = std::max(c.sent_seq, seq);
+  ack(conn, conversation_id, seq);
+}
+
+void DeliveryTracker::ack(const gateway::Connection& conn, const std::string& conversation_id,
+                          std::int64_t seq) {
+  auto it = devices_.find(&conn);
+  if (it == devices_.end()) return;
+  Device& d = it->second;
+  auto c = d.conversations.find(conversation_id);
+  if (c == d.conversations.end()) return;
+  auto& q = c->second.unacked;
+  while (!q.empty() && q.front().seq <= seq) {
+    q.pop_front();
+    --d.unacked;
+  }
+}
+
+DeliveryTracker::Due DeliveryTracker::collect_due(std::int64_t now_ms) {
+  Due due;
+  for (auto& [key, d] : devices_) {
+    if (d.unacked == 0) continue;
+    bool gave_up = false;
+    for (auto& [conv, c] : d.conversations) {
+      if (c.unacked.empty() || now_ms - c.unacked.front().sent_at < options_.retransmit_ms)
+        continue;
+      // Resend the whole unacknowledged tail, in order.
+      for (auto& u : c.unacked) {
+        if (++u.attempts > options_.max_attempts) {
+          gave_up = true;
+          break;
+        }
+        u.sent_at = now_ms;
+        due.resend.emplace_back(d.conn, u.frame);
+      }
+      if (gave_up) break;
+    }
+    if (gave_up) due.give_up.push_back(d.conn);
+  }
+  return due;
+}
+
+std::size_t DeliveryTracker::unacked(const gateway::Connection& conn) const {
+  auto it = devices_.find(&conn);
+  return it == devices_.end() ? 0 : it->second.unacked;
+}
+
+}  // namespace parley::service
