@@ -33,4 +33,12 @@ TEST(Ids, UniqueAndValid) {
   EXPECT_FALSE(valid_user_id(std::string(129, 'a')));
 }
 
+TEST(Ids, DirectConversationIdIsThePairs) {
+  auto ab = direct_conversation_id("alice", "bob");
+  EXPECT_EQ(ab, direct_conversation_id("bob", "alice"));
+  EXPECT_NE(ab, direct_conversation_id("alice", "carol"));
+  EXPECT_EQ(ab.size(), 26u);
+  EXPECT_EQ(ab.substr(0, 2), "d_");
+}
+
 }  // namespace parley

@@ -4,6 +4,9 @@
 #include <cstdint>
 #include <mutex>
 #include <random>
+#include <utility>
+
+#include <openssl/sha.h>
 
 namespace parley {
 
@@ -23,6 +26,22 @@ std::string new_id(std::string_view prefix) {
   out.reserve(prefix.size() + 24);
   for (int i = 0; i < 16; ++i) out.push_back(hex[(a >> (60 - 4 * i)) & 0xf]);
   for (int i = 0; i < 8; ++i) out.push_back(hex[(b >> (60 - 4 * i)) & 0xf]);
+  return out;
+}
+
+std::string direct_conversation_id(std::string_view a, std::string_view b) {
+  if (b < a) std::swap(a, b);
+  std::string pair;
+  pair.append(a).push_back(' ');  // never inside a user id
+  pair.append(b);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(pair.data()), pair.size(), digest);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out = "d_";
+  for (int i = 0; i < 12; ++i) {
+    out.push_back(hex[digest[i] >> 4]);
+    out.push_back(hex[digest[i] & 0xf]);
+  }
   return out;
 }
 

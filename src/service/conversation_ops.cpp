@@ -42,7 +42,15 @@ Result<ChatService::Created> ChatService::create_conversation(const std::string&
   if (name.size() > 200) return make_error(Errc::bad_request, "name is longer than 200 bytes");
 
   store::NewConversation nc;
-  nc.id = new_id("c_");
+  if (type == "direct") {
+    // The pair names its conversation: every gateway and every store shard
+    // agrees on where a direct conversation lives without asking.
+    nc.id = direct_conversation_id(user_id, members[0]);
+    if (auto existing = b_.store.get_conversation(nc.id); existing)
+      return Created{std::move(existing).value(), false};
+  } else {
+    nc.id = new_id("c_");
+  }
   nc.type = type;
   nc.name = type == "group" ? name : std::string();
   nc.created_by = user_id;
@@ -50,9 +58,8 @@ Result<ChatService::Created> ChatService::create_conversation(const std::string&
   nc.created_at = now_ms();
   auto c = b_.store.create_conversation(nc);
   if (!c) return std::move(c).error();
-  bool created = c->id == nc.id;
   members_.invalidate(c->id);
-  return Created{std::move(c).value(), created};
+  return Created{std::move(c).value(), true};
 }
 
 Result<store::Conversation> ChatService::conversation(const std::string& user_id,
