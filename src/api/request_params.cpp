@@ -17,13 +17,16 @@ std::optional<std::int64_t> to_int(std::string_view s) {
 }  // namespace
 
 Result<std::int64_t> int_param(const Target& t, std::string_view name, std::int64_t fallback,
-                               std::int64_t min, std::int64_t max) {
+                               std::int64_t min, std::int64_t max, AboveMax above) {
   const std::string* raw = t.param(name);
   if (!raw || raw->empty()) return fallback;
   auto v = to_int(*raw);
   if (!v || *v < min)
     return make_error(Errc::bad_request, std::string(name) + " must be an integer >= " +
                                              std::to_string(min));
+  if (*v > max && above == AboveMax::reject)
+    return make_error(Errc::bad_request, std::string(name) + " must be at most " +
+                                             std::to_string(max));
   return std::min(*v, max);
 }
 

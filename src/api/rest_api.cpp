@@ -54,7 +54,7 @@ void create_conversation(service::ChatService& s, const Call& c) {
 }
 
 void list_conversations(service::ChatService& s, const Call& c) {
-  auto limit = int_param(c.target, "limit", 20, 1, 100);
+  auto limit = int_param(c.target, "limit", 20, 1, 100, AboveMax::reject);
   if (!limit) return c.fail(limit.error());
   auto cursor = decode_cursor(c.target);
   if (!cursor) return c.fail(cursor.error());
@@ -98,7 +98,11 @@ void history(service::ChatService& s, const Call& c, const std::string& id) {
   if (!after) return c.fail(after.error());
   auto limit = int_param(c.target, "limit", 50, 1, 200);
   if (!limit) return c.fail(limit.error());
-  auto page = s.history(c.user, id, *before, *after, static_cast<int>(*limit));
+  // after_seq=0 asks for the oldest first; the store reads 0 as "not given".
+  bool after_given = c.target.param("after_seq") && !c.target.param("after_seq")->empty();
+  std::int64_t before_seq = *before;
+  if (after_given && *after == 0 && before_seq == 0) before_seq = store::kOldestFirst;
+  auto page = s.history(c.user, id, before_seq, *after, static_cast<int>(*limit));
   if (!page) return c.fail(page.error());
   c.respond(json_response(200, message_page_body(*page)));
 }

@@ -28,6 +28,19 @@ void accept_next(std::shared_ptr<Gateway::State> state) {
 
 }  // namespace
 
+void start_ticker(std::shared_ptr<Gateway::State> state) {
+  state->ticker.expires_after(state->tick_period());
+  state->ticker.async_wait([state](const boost::system::error_code& ec) {
+    if (ec) return;
+    auto now = std::chrono::steady_clock::now();
+    // Copy: a tick may end a session, which leaves the set.
+    std::vector<Closable*> sessions(state->live.begin(), state->live.end());
+    for (auto* s : sessions)
+      if (state->live.count(s)) s->tick(now);
+    start_ticker(state);
+  });
+}
+
 Gateway::Gateway(net::io_context& ioc, ChatHandler& chat, HttpHandler& http,
                  GatewayOptions options)
     : state_(std::make_shared<State>(ioc, chat, http, std::move(options))) {}
@@ -48,6 +61,7 @@ Result<Endpoint> Gateway::listen(const std::string& host, std::uint16_t port) {
                                                    std::to_string(port) + ": " + ec.message());
   auto bound = a.local_endpoint();
   accept_next(state_);
+  start_ticker(state_);
   return Endpoint{bound.address().to_string(), bound.port()};
 }
 
@@ -55,6 +69,8 @@ void Gateway::stop_accepting() {
   boost::system::error_code ec;
   state_->acceptor.close(ec);
 }
+
+void Gateway::stop_ticking() { state_->ticker.cancel(); }
 
 void Gateway::close_all(std::uint16_t code, std::chrono::milliseconds grace,
                         std::function<void()> done) {

@@ -42,6 +42,7 @@ class Gateway {
   // Binds and starts accepting; port 0 picks a free port.
   Result<Endpoint> listen(const std::string& host, std::uint16_t port);
   void stop_accepting();
+  void stop_ticking();  // the last step of shutdown: lets the event loop end
   // Closes every WebSocket with `code` and every HTTP connection; calls
   // done once all are gone (or after `grace`).
   void close_all(std::uint16_t code, std::chrono::milliseconds grace, std::function<void()> done);

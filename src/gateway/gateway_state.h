@@ -1,12 +1,14 @@
 #pragma once
 // What every session of one gateway shares: the handlers, the options, and
 // the set of live sessions (for shutdown). Event-loop only.
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <unordered_set>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "gateway/gateway.h"
 
@@ -16,6 +18,9 @@ class Closable {
  public:
   virtual ~Closable() = default;
   virtual void shutdown(std::uint16_t code) = 0;
+  // Called every tick_period by the gateway's one timer: heartbeats and
+  // close deadlines without a timer per connection.
+  virtual void tick(std::chrono::steady_clock::time_point now) {}
 };
 
 struct Gateway::State {
@@ -29,6 +34,8 @@ struct Gateway::State {
   GatewayOptions options;
 
   std::unordered_set<Closable*> live;  // sessions register themselves
+  boost::asio::steady_timer ticker{ioc};
+  std::chrono::milliseconds tick_period() const { return options.heartbeat / 4; }
   bool closing = false;
   std::function<void()> on_all_closed;
 
@@ -40,6 +47,7 @@ struct Gateway::State {
 };
 
 // Entry points of the two session kinds (http_session.cpp, websocket_session.cpp).
+void start_ticker(std::shared_ptr<Gateway::State> state);
 void start_http_session(std::shared_ptr<Gateway::State> state,
                         boost::asio::ip::tcp::socket socket);
 

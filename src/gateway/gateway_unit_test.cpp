@@ -24,16 +24,25 @@ TEST(UpgradeToken, BearerIsCaseInsensitive) {
   EXPECT_EQ(bearer_token("Bearer"), "");
 }
 
+std::vector<std::string> drain(OutboundQueue& q) {
+  std::vector<OutboundQueue::Entry> taken;
+  q.take(1000, taken);
+  std::vector<std::string> out;
+  for (auto& e : taken) out.push_back(*e.frame);
+  return out;
+}
+
 TEST(OutboundQueue, BoundedByFramesAndBytes) {
   using P = OutboundQueue::Push;
   OutboundQueue q(2, 10);
   auto f = [](std::size_t n) { return std::make_shared<const std::string>(n, 'x'); };
-  EXPECT_EQ(q.push(f(4), false, false), P::queued);
-  EXPECT_EQ(q.push(f(4), false, false), P::queued);
-  EXPECT_EQ(q.push(f(1), false, false), P::overflow);  // frames
-  q.pop();
-  EXPECT_EQ(q.push(f(7), false, false), P::overflow);  // bytes: 4 + 7 > 10
-  EXPECT_EQ(q.push(f(6), false, false), P::queued);
+  EXPECT_EQ(q.push(f(4), false), P::queued);
+  EXPECT_EQ(q.push(f(4), false), P::queued);
+  EXPECT_EQ(q.push(f(1), false), P::overflow);  // frames
+  std::vector<OutboundQueue::Entry> taken;
+  q.take(1, taken);
+  EXPECT_EQ(q.push(f(7), false), P::overflow);  // bytes: 4 + 7 > 10
+  EXPECT_EQ(q.push(f(6), false), P::queued);
   EXPECT_EQ(q.bytes(), 10u);
   q.clear();
   EXPECT_TRUE(q.empty());
@@ -44,20 +53,28 @@ TEST(OutboundQueue, EphemeralFramesGiveWayToMessages) {
   using P = OutboundQueue::Push;
   OutboundQueue q(3, 100);
   auto f = [](char c) { return std::make_shared<const std::string>(1, c); };
-  EXPECT_EQ(q.push(f('t'), true, false), P::queued);   // typing, being written
-  EXPECT_EQ(q.push(f('p'), true, true), P::queued);    // presence
-  EXPECT_EQ(q.push(f('m'), false, true), P::queued);   // message
-  EXPECT_EQ(q.push(f('x'), true, true), P::dropped);   // full: ephemeral dropped
-  EXPECT_EQ(q.push(f('n'), false, true), P::queued);   // evicts 'p', keeps 't' in flight
-  ASSERT_EQ(q.size(), 3u);
-  EXPECT_EQ(*q.front(), "t");
-  q.pop();
-  EXPECT_EQ(*q.front(), "m");
-  q.pop();
-  EXPECT_EQ(*q.front(), "n");
-  EXPECT_EQ(q.push(f('o'), false, true), P::queued);
-  EXPECT_EQ(q.push(f('q'), false, true), P::queued);
-  EXPECT_EQ(q.push(f('r'), false, true), P::overflow);  // only messages left
+  EXPECT_EQ(q.push(f('t'), true), P::queued);   // typing
+  EXPECT_EQ(q.push(f('m'), false), P::queued);  // message
+  EXPECT_EQ(q.push(f('p'), true), P::queued);   // presence
+  EXPECT_EQ(q.push(f('x'), true), P::dropped);  // full: ephemeral dropped
+  EXPECT_EQ(q.push(f('n'), false), P::queued);  // evicts 't'
+  EXPECT_EQ(drain(q), (std::vector<std::string>{"m", "p", "n"}));
+  EXPECT_EQ(q.push(f('o'), false), P::queued);
+  EXPECT_EQ(q.push(f('q'), false), P::queued);
+  EXPECT_EQ(q.push(f('r'), false), P::queued);
+  EXPECT_EQ(q.push(f('s'), false), P::overflow);  // only messages left
+  q.push_unbounded(f('c'));                       // a close always fits
+  EXPECT_EQ(drain(q), (std::vector<std::string>{"o", "q", "r", "c"}));
+}
+
+TEST(OutboundQueue, TakesInOrderAcrossManyPushes) {
+  OutboundQueue q(10'000, 1 << 20);
+  for (int i = 0; i < 500; ++i) q.push(std::make_shared<const std::string>(std::to_string(i)), false);
+  std::vector<OutboundQueue::Entry> taken;
+  for (int round = 0; round < 10; ++round) q.take(50, taken);
+  ASSERT_EQ(taken.size(), 500u);
+  for (int i = 0; i < 500; ++i) EXPECT_EQ(*taken[i].frame, std::to_string(i));
+  EXPECT_TRUE(q.empty());
 }
 
 }  // namespace parley::gateway

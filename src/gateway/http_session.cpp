@@ -7,6 +7,7 @@
 #include "gateway/gateway_state.h"
 #include "gateway/upgrade_token.h"
 #include "gateway/websocket_session.h"
+#include "gateway/ws_frame.h"
 #include "protocol/server_frames.h"
 
 namespace parley::gateway {
@@ -88,6 +89,13 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
     if (closing_) {
       return respond_error(503, make_error(Errc::unavailable, "server is shutting down"), false);
     }
+    if (req[http::field::sec_websocket_version] != "13") {
+      return respond_error(426, make_error(Errc::bad_request, "WebSocket version 13 only"), false);
+    }
+    auto key = req[http::field::sec_websocket_key];
+    if (key.empty() || key.size() > 64) {
+      return respond_error(400, make_error(Errc::bad_request, "missing Sec-WebSocket-Key"), false);
+    }
     auto found = find_upgrade_token(req[http::field::authorization], req.target(),
                                     req[http::field::sec_websocket_protocol]);
     if (found.token.empty()) {
@@ -96,11 +104,22 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
     auto user = state_->chat.authenticate(found.token);
     if (!user) return respond_error(401, user.error(), false);
 
+    std::string handshake =
+        "HTTP/1.1 101 Switching Protocols\r\n"
+        "Upgrade: websocket\r\n"
+        "Connection: Upgrade\r\n"
+        "Server: parley\r\n"
+        "Sec-WebSocket-Accept: " + ws::accept_key(key) + "\r\n";
+    if (found.offered_parley) handshake += "Sec-WebSocket-Protocol: parley\r\n";
+    handshake += "\r\n";
+    std::string early(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+
     // The WebSocket session registers itself; this one leaves the books now.
     state_->remove(this);
     registered_ = false;
-    start_websocket_session(state_, std::move(stream_), std::move(req), std::move(user).value(),
-                            found.offered_parley);
+    stream_.expires_never();
+    start_websocket_session(state_, stream_.release_socket(), std::move(handshake),
+                            std::move(early), std::move(user).value());
   }
 
   void respond_error(int status, const Error& e, bool keep_alive) {

@@ -1,53 +1,71 @@
-// One WebSocket: a read loop that decodes frames for the ChatHandler, and a
-// write side with a bounded queue of shared frames and one write in flight.
+// One WebSocket, on a plain socket: RFC 6455 framing is ours (ws_frame.h),
+// which lets a session coalesce every queued frame into one gathered write
+// and hold no buffer at all while idle. Beast handles only the HTTP upgrade.
 #include "gateway/websocket_session.h"
 
-#include <boost/asio/post.hpp>
-#include <boost/beast/websocket.hpp>
+#include <array>
+#include <vector>
+
+#include <boost/asio/write.hpp>
 
 #include "common/ids.h"
 #include "gateway/outbound_queue.h"
+#include "gateway/ws_frame.h"
 #include "protocol/server_frames.h"
 
 namespace parley::gateway {
 namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace websocket = beast::websocket;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr std::uint16_t kTooSlow = 4008;  // docs/protocol.md
+constexpr std::size_t kMaxFramesPerWrite = 64;
+constexpr auto kCloseGrace = std::chrono::seconds(5);
+
+// One read buffer per thread, shared by every connection: an idle
+// connection holds none.
+std::array<std::uint8_t, 64 * 1024>& scratch() {
+  thread_local std::array<std::uint8_t, 64 * 1024> buffer;
+  return buffer;
+}
+
+// A buffer sequence over the session's gather vector, copied cheaply into
+// the write operation.
+struct Gather {
+  const net::const_buffer* first;
+  const net::const_buffer* last;
+  const net::const_buffer* begin() const { return first; }
+  const net::const_buffer* end() const { return last; }
+};
 
 class WebsocketSession final : public Connection,
                                public Closable,
                                public std::enable_shared_from_this<WebsocketSession> {
  public:
-  WebsocketSession(std::shared_ptr<Gateway::State> state, beast::tcp_stream stream,
-                   std::string user_id)
+  WebsocketSession(std::shared_ptr<Gateway::State> state, tcp::socket socket, std::string user_id)
       : state_(std::move(state)),
-        ws_(std::move(stream)),
+        socket_(std::move(socket)),
         user_id_(std::move(user_id)),
         session_id_(new_id("s_")),
-        queue_(state_->options.max_queue_frames, state_->options.max_queue_bytes) {
+        parser_(state_->options.max_frame_bytes),
+        queue_(state_->options.max_queue_frames, state_->options.max_queue_bytes),
+        last_heard_(Clock::now()) {
     state_->add(this);
   }
   ~WebsocketSession() override { state_->remove(this); }
 
-  void run(http::request<http::string_body> request, bool echo_parley) {
-    const auto& o = state_->options;
-    beast::get_lowest_layer(ws_).expires_never();  // the websocket timeouts take over
-    // Ping after one idle heartbeat, drop after two.
-    websocket::stream_base::timeout timeouts{o.handshake_timeout, o.heartbeat * 2, true};
-    ws_.set_option(timeouts);
-    ws_.set_option(websocket::stream_base::decorator([echo_parley](websocket::response_type& res) {
-      res.set(http::field::server, "parley");
-      if (echo_parley) res.set(http::field::sec_websocket_protocol, "parley");
-    }));
-    ws_.read_message_max(o.max_frame_bytes);
-    ws_.async_accept(request, [self = shared_from_this()](beast::error_code ec) {
-      self->on_accept(ec);
-    });
+  void start(std::string handshake, std::string early_bytes) {
+    boost::system::error_code ec;
+    socket_.non_blocking(true, ec);
+    queue_.push_unbounded(protocol::share(std::move(handshake)));
+    open_ = true;
+    state_->chat.on_connect(shared_from_this());  // queues hello behind the 101
+    write_next();
+    if (!early_bytes.empty()) {
+      consume(reinterpret_cast<const std::uint8_t*>(early_bytes.data()), early_bytes.size());
+    }
+    wait_readable();
   }
 
   // ---- Connection ----
@@ -56,57 +74,106 @@ class WebsocketSession final : public Connection,
 
   void send(Frame frame, bool ephemeral) override {
     if (closing_ || !open_) return;
-    auto pushed = queue_.push(std::move(frame), ephemeral, writing_);
-    if (pushed == OutboundQueue::Push::overflow) {
-      // Too slow to keep up: drop what is queued and tell it to resume.
+    if (queue_.push(std::move(frame), ephemeral) == OutboundQueue::Push::overflow) {
+      // Too slow to keep up: what is queued is dropped; what is being
+      // written finishes, then the close frame tells it to resume.
       queue_.clear();
-      close(kTooSlow, "too slow; reconnect and resume");
+      close(ws::close_code::too_slow, "too slow; reconnect and resume");
       return;
     }
-    if (!writing_ && !queue_.empty()) write_next();
+    if (!writing_) write_next();
   }
 
   void close(std::uint16_t code, std::string_view reason) override {
-    if (closing_) return;
+    if (closing_ || !open_) return;
     closing_ = true;
-    close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
-    // Posted, so that close never re-enters the caller (see connection.h).
-    net::post(ws_.get_executor(), [self = shared_from_this()] { self->close_when_idle(); });
+    close_deadline_ = Clock::now() + kCloseGrace;
+    queue_.push_unbounded(protocol::share(ws::close_frame(code, reason)), /*is_close=*/true);
+    if (!writing_) write_next();
   }
 
   // ---- Closable ----
   void shutdown(std::uint16_t code) override { close(code, "server shutting down"); }
 
- private:
-  void on_accept(beast::error_code ec) {
-    if (ec) return;  // the handshake failed; nothing was announced
-    open_ = true;
-    state_->chat.on_connect(shared_from_this());  // sends hello first
-    read_next();
-  }
-
-  void read_next() {
-    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      self->on_read(ec);
-    });
-  }
-
-  void on_read(beast::error_code ec) {
-    if (ec) return on_closed();
-    if (!closing_) {
-      if (!ws_.got_text()) {
-        send(protocol::share(protocol::encode_error(
-                 "", make_error(Errc::bad_request, "binary frames are not accepted"))),
-             false);
-      } else {
-        dispatch(std::string_view(static_cast<const char*>(buffer_.data().data()),
-                                  buffer_.size()));
-      }
+  void tick(Clock::time_point now) override {
+    if (!open_) return;
+    if (closing_) {
+      if (now >= close_deadline_) drop();
+      return;
     }
-    buffer_.consume(buffer_.size());
-    // A big frame should not pin its buffer for the life of an idle connection.
-    if (buffer_.capacity() > 16 * 1024) buffer_.shrink_to_fit();
-    read_next();
+    auto heartbeat = state_->options.heartbeat;
+    auto silent = now - last_heard_;
+    // Ping after one quiet heartbeat; drop before the second one ends.
+    if (silent >= heartbeat * 2 - state_->tick_period()) {
+      drop();
+    } else if (silent >= heartbeat && !ping_outstanding_) {
+      ping_outstanding_ = true;
+      queue_.push_unbounded(protocol::share(ws::control_frame(ws::Opcode::ping, {})));
+      if (!writing_) write_next();
+    }
+  }
+
+ private:
+  // ---- read side ----
+  void wait_readable() {
+    socket_.async_wait(tcp::socket::wait_read,
+                       [self = shared_from_this()](boost::system::error_code ec) {
+                         if (ec) return self->on_closed();
+                         self->read_available();
+                       });
+  }
+
+  void read_available() {
+    auto& buf = scratch();
+    boost::system::error_code ec;
+    std::size_t n = socket_.read_some(net::buffer(buf), ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) return wait_readable();
+    if (ec) return on_closed();  // EOF or reset
+    last_heard_ = Clock::now();
+    ping_outstanding_ = false;
+    consume(buf.data(), n);
+    if (!open_) return;
+    parser_.release_memory();
+    wait_readable();
+  }
+
+  void consume(const std::uint8_t* data, std::size_t n) {
+    parser_.feed(data, n, [this](const ws::Event& e) { on_event(e); });
+  }
+
+  void on_event(const ws::Event& e) {
+    switch (e.kind) {
+      case ws::Event::Kind::message:
+        if (closing_) return;
+        if (!e.text) {
+          send(protocol::share(protocol::encode_error(
+                   "", make_error(Errc::bad_request, "binary frames are not accepted"))),
+               false);
+          return;
+        }
+        dispatch(e.payload);
+        return;
+      case ws::Event::Kind::ping:
+        queue_.push_unbounded(protocol::share(ws::control_frame(ws::Opcode::pong, e.payload)));
+        if (!writing_) write_next();
+        return;
+      case ws::Event::Kind::pong:
+        return;
+      case ws::Event::Kind::close:
+        peer_closed_ = true;
+        if (!closing_) {
+          // Echo the peer's code, as RFC 6455 asks; on_written then drops.
+          std::uint16_t code = e.code == ws::close_code::no_status ? ws::close_code::normal : e.code;
+          close(code, {});
+        } else if (close_sent_) {
+          drop();
+        }
+        return;
+      case ws::Event::Kind::error:
+        queue_.clear();
+        close(e.code, e.code == ws::close_code::too_big ? "frame too large" : "protocol error");
+        return;
+    }
   }
 
   void dispatch(std::string_view text) {
@@ -119,38 +186,55 @@ class WebsocketSession final : public Connection,
     state_->chat.on_frame(shared_from_this(), std::move(frame).value());
   }
 
+  // ---- write side: one gathered write in flight ----
   void write_next() {
+    if (writing_ || close_in_flight_ || queue_.empty() || !socket_.is_open()) return;
     writing_ = true;
-    ws_.text(true);
-    ws_.async_write(net::buffer(*queue_.front()),
-                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                      self->on_write(ec);
-                    });
-  }
-
-  void on_write(beast::error_code ec) {
-    writing_ = false;
-    if (ec) {
-      queue_.clear();
-      return;  // the read side sees the failure and ends the session
+    queue_.take(kMaxFramesPerWrite, in_flight_);
+    headers_.resize(in_flight_.size() * ws::kMaxHeaderBytes);
+    gather_.clear();
+    gather_.reserve(in_flight_.size() * 2);
+    for (std::size_t i = 0; i < in_flight_.size(); ++i) {
+      const auto& e = in_flight_[i];
+      if (!e.raw) {
+        auto* h = headers_.data() + i * ws::kMaxHeaderBytes;
+        gather_.emplace_back(h, ws::write_header(h, ws::Opcode::text, e.frame->size()));
+      }
+      if (e.close) close_in_flight_ = true;
+      gather_.emplace_back(e.frame->data(), e.frame->size());
     }
-    queue_.pop();
-    if (closing_) return close_when_idle();
-    if (!queue_.empty()) write_next();
+    net::async_write(socket_, Gather{gather_.data(), gather_.data() + gather_.size()},
+                     [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                       self->on_written(ec);
+                     });
   }
 
-  // Beast allows a close beside a pending write, but finishing the write
-  // first keeps frames whole and ordered before the close frame.
-  void close_when_idle() {
-    if (writing_ || close_sent_) return;
-    close_sent_ = true;
-    queue_.clear();
-    if (!open_) {
-      beast::error_code ignored;
-      beast::get_lowest_layer(ws_).socket().close(ignored);
+  void on_written(boost::system::error_code ec) {
+    writing_ = false;
+    in_flight_.clear();
+    if (ec) return drop();
+    if (close_in_flight_) {
+      // Our close frame is out: no more writes. Wait (briefly) for the
+      // peer's close, unless it already came.
+      close_sent_ = true;
+      boost::system::error_code ignored;
+      socket_.shutdown(tcp::socket::shutdown_send, ignored);
+      if (peer_closed_) return drop();
       return;
     }
-    ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code) {});
+    if (!queue_.empty()) return write_next();
+    // Idle: give back what the burst needed.
+    if (gather_.capacity() > 32) {
+      std::vector<net::const_buffer>().swap(gather_);
+      std::vector<std::uint8_t>().swap(headers_);
+      std::vector<OutboundQueue::Entry>().swap(in_flight_);
+    }
+  }
+
+  void drop() {
+    boost::system::error_code ignored;
+    socket_.close(ignored);  // pending operations end with an error
+    on_closed();
   }
 
   void on_closed() {
@@ -158,30 +242,39 @@ class WebsocketSession final : public Connection,
     open_ = false;
     closing_ = true;
     queue_.clear();
+    boost::system::error_code ignored;
+    socket_.close(ignored);
     state_->chat.on_disconnect(shared_from_this());
   }
 
   std::shared_ptr<Gateway::State> state_;
-  websocket::stream<beast::tcp_stream> ws_;
-  beast::flat_buffer buffer_;
+  tcp::socket socket_;
   std::string user_id_;
   std::string session_id_;
+  ws::FrameParser parser_;
   OutboundQueue queue_;
-  websocket::close_reason close_reason_;
+  std::vector<OutboundQueue::Entry> in_flight_;
+  std::vector<std::uint8_t> headers_;
+  std::vector<net::const_buffer> gather_;
+  Clock::time_point last_heard_;
+  Clock::time_point close_deadline_{};
   bool open_ = false;
   bool writing_ = false;
   bool closing_ = false;
+  bool close_in_flight_ = false;
   bool close_sent_ = false;
+  bool peer_closed_ = false;
+  bool ping_outstanding_ = false;
 };
 
 }  // namespace
 
-void start_websocket_session(std::shared_ptr<Gateway::State> state, beast::tcp_stream stream,
-                             http::request<http::string_body> request, std::string user_id,
-                             bool echo_parley_protocol) {
-  auto session = std::make_shared<WebsocketSession>(std::move(state), std::move(stream),
-                                                    std::move(user_id));
-  session->run(std::move(request), echo_parley_protocol);
+void start_websocket_session(std::shared_ptr<Gateway::State> state, tcp::socket socket,
+                             std::string handshake, std::string early_bytes,
+                             std::string user_id) {
+  auto session =
+      std::make_shared<WebsocketSession>(std::move(state), std::move(socket), std::move(user_id));
+  session->start(std::move(handshake), std::move(early_bytes));
 }
 
 }  // namespace parley::gateway

@@ -3,17 +3,16 @@
 #include <memory>
 #include <string>
 
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
+#include <boost/asio/ip/tcp.hpp>
 
 #include "gateway/gateway_state.h"
 
 namespace parley::gateway {
 
+// handshake: the 101 response to write first; early_bytes: frames the
+// client sent behind its upgrade request, already read.
 void start_websocket_session(std::shared_ptr<Gateway::State> state,
-                             boost::beast::tcp_stream stream,
-                             boost::beast::http::request<boost::beast::http::string_body> request,
-                             std::string user_id, bool echo_parley_protocol);
+                             boost::asio::ip::tcp::socket socket, std::string handshake,
+                             std::string early_bytes, std::string user_id);
 
 }  // namespace parley::gateway

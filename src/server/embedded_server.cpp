@@ -106,6 +106,7 @@ int run_embedded(const Config& config, const std::function<void(const std::strin
       chat.announce_reconnect(config.reconnect_jitter_ms);
       gateway.close_all(1001, std::chrono::milliseconds(config.shutdown_grace_ms), [&] {
         chat.cancel_timers();
+        gateway.stop_ticking();
         ioc.stop();
       });
     });

@@ -98,6 +98,7 @@ void ChatService::on_connect(const gateway::ConnectionPtr& conn) {
   hello.max_replay = options_.max_replay;
   hello.server_time = now_ms();
   conn->send(protocol::share(protocol::encode_hello(hello)));
+  delivery_.add(conn);
   if (sessions_.add(conn)) {
     b_.bus.subscribe(bus::Envelope::Scope::user, conn->user_id());
     presence_tracker_.first_device_connected(conn->user_id());
@@ -277,12 +278,13 @@ void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string& 
     delivery_.mark_held(*conn, conversation_id, held);
     std::int64_t upto = held;
     for (const auto& m : page->messages) {
+      upto = m.seq;
+      if (!delivery_.replay_wanted(*conn, conversation_id, m.seq)) continue;  // sent live
       auto frame = protocol::share(protocol::encode_message(fields_of(m)));
       if (delivery_.on_send(*conn, conversation_id, m.seq, frame, now, /*replay=*/true) ==
           DeliveryTracker::Verdict::overflow)
         return too_slow(conn);
       conn->send(std::move(frame));
-      upto = m.seq;
     }
     synced.conversations.emplace_back(conversation_id, upto);
   }

@@ -4,8 +4,27 @@
 
 namespace parley::service {
 
+void DeliveryTracker::add(const gateway::ConnectionPtr& conn) {
+  devices_.try_emplace(conn.get(), Device{conn, {}, 0, false});
+}
+
 void DeliveryTracker::enable(const gateway::ConnectionPtr& conn) {
-  devices_.try_emplace(conn.get(), Device{conn, {}, 0});
+  devices_.try_emplace(conn.get(), Device{conn, {}, 0, false}).first->second.reliable = true;
+}
+
+bool DeliveryTracker::enabled(const gateway::Connection& conn) const {
+  auto it = devices_.find(&conn);
+  return it != devices_.end() && it->second.reliable;
+}
+
+bool DeliveryTracker::replay_wanted(const gateway::Connection& conn,
+                                    const std::string& conversation_id, std::int64_t seq) const {
+  auto it = devices_.find(&conn);
+  if (it == devices_.end()) return true;
+  auto c = it->second.conversations.find(conversation_id);
+  if (c == it->second.conversations.end()) return true;
+  const auto& s = c->second;
+  return !(s.first_live != 0 && seq >= s.first_live && seq <= s.sent_seq);
 }
 
 DeliveryTracker::Verdict DeliveryTracker::on_send(const gateway::Connection& conn,
@@ -17,8 +36,10 @@ DeliveryTracker::Verdict DeliveryTracker::on_send(const gateway::Connection& con
   Device& d = it->second;
   auto& c = d.conversations[conversation_id];
   if (!replay && seq <= c.sent_seq) return Verdict::skip;
-  if (d.unacked >= options_.max_unacked) return Verdict::overflow;
+  if (d.reliable && d.unacked >= options_.max_unacked) return Verdict::overflow;
+  if (!replay && c.first_live == 0) c.first_live = seq;
   c.sent_seq = std::max(c.sent_seq, seq);
+  if (!d.reliable) return Verdict::send;
   // Replays of seqs already awaiting an ack replace nothing: the queue
   // stays ascending because replays start above what the client holds.
   if (c.unacked.empty() || c.unacked.back().seq < seq) {

@@ -1,10 +1,13 @@
 #pragma once
-// At-least-once delivery to each device: the `message` frames a device has
-// been sent but has not acknowledged (`received`, or a receipt), resent
-// after a timeout; and, per conversation, the highest seq the device has
-// been sent, so a live message that a sync replay already delivered is not
-// sent twice. Only devices that speak the reliable protocol (they sent
-// `sync` or `received`) are tracked; others get plain live delivery.
+// At-least-once delivery to each device.
+// - For every device, per conversation: the range of seqs sent to it live
+//   since it connected, and the highest seq it was sent. A sync replay skips
+//   what live delivery already sent, and live delivery skips what a replay
+//   sent: no duplicate across the switch, in either direction.
+// - For reliable devices (they sent `sync` or `received`): the `message`
+//   frames not yet acknowledged, resent after a timeout. Plain devices are
+//   not retransmitted to: they never acknowledge, so they would be resent
+//   everything and then disconnected.
 // Event-loop only.
 #include <cstdint>
 #include <deque>
@@ -27,9 +30,15 @@ class DeliveryTracker {
 
   explicit DeliveryTracker(Options options) : options_(options) {}
 
+  void add(const gateway::ConnectionPtr& conn);
+  // The device acknowledges: retain and retransmit its messages from now on.
   void enable(const gateway::ConnectionPtr& conn);
-  bool enabled(const gateway::Connection& conn) const { return devices_.count(&conn) != 0; }
+  bool enabled(const gateway::Connection& conn) const;
   void forget(const gateway::Connection& conn) { devices_.erase(&conn); }
+
+  // For a sync replay: false when live delivery already sent this seq.
+  bool replay_wanted(const gateway::Connection& conn, const std::string& conversation_id,
+                     std::int64_t seq) const;
 
   // A message frame on its way to a device. skip: the device was already
   // sent this seq (by a replay); overflow: too much unacknowledged. With
@@ -59,13 +68,15 @@ class DeliveryTracker {
     int attempts;
   };
   struct ConversationState {
+    std::int64_t first_live = 0;  // live delivery sent every seq in [first_live, sent_seq]
     std::int64_t sent_seq = 0;
-    std::deque<Unacked> unacked;  // ascending seq
+    std::deque<Unacked> unacked;  // ascending seq; reliable devices only
   };
   struct Device {
     gateway::ConnectionPtr conn;
     std::unordered_map<std::string, ConversationState> conversations;
     std::size_t unacked = 0;
+    bool reliable = false;
   };
 
   Options options_;

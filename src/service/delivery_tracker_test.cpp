@@ -24,11 +24,33 @@ struct Fixture {
   gateway::Frame frame = std::make_shared<const std::string>("f");
 };
 
-TEST(DeliveryTracker, UntrackedDevicesAlwaysGetTheFrame) {
+TEST(DeliveryTracker, UnknownDevicesAlwaysGetTheFrame) {
   Fixture f;
   EXPECT_EQ(f.tracker.on_send(*f.conn, "c", 1, f.frame, 0), V::send);
   EXPECT_EQ(f.tracker.on_send(*f.conn, "c", 1, f.frame, 0), V::send);
   EXPECT_TRUE(f.tracker.collect_due(1000).resend.empty());
+}
+
+TEST(DeliveryTracker, PlainDevicesAreNotRetransmittedTo) {
+  Fixture f;
+  f.tracker.add(f.conn);
+  EXPECT_EQ(f.tracker.on_send(*f.conn, "c", 1, f.frame, 0), V::send);
+  EXPECT_EQ(f.tracker.on_send(*f.conn, "c", 1, f.frame, 0), V::skip);
+  EXPECT_TRUE(f.tracker.collect_due(1000).resend.empty());
+  EXPECT_FALSE(f.tracker.enabled(*f.conn));
+}
+
+TEST(DeliveryTracker, ReplaySkipsWhatLiveDeliveryAlreadySent) {
+  Fixture f;
+  f.tracker.add(f.conn);
+  f.tracker.on_send(*f.conn, "c", 7, f.frame, 0);  // live, before the sync
+  f.tracker.on_send(*f.conn, "c", 8, f.frame, 0);
+  f.tracker.enable(f.conn);
+  EXPECT_TRUE(f.tracker.replay_wanted(*f.conn, "c", 6));
+  EXPECT_FALSE(f.tracker.replay_wanted(*f.conn, "c", 7));
+  EXPECT_FALSE(f.tracker.replay_wanted(*f.conn, "c", 8));
+  EXPECT_TRUE(f.tracker.replay_wanted(*f.conn, "c", 9));
+  EXPECT_TRUE(f.tracker.replay_wanted(*f.conn, "other", 7));
 }
 
 TEST(DeliveryTracker, WhatAReplaySentIsNotSentAgainLive) {

@@ -6,6 +6,7 @@
 // batch of operations, so concurrent sends share one durable transaction.
 // Reads and membership changes may be called from any thread.
 #include <cstdint>
+#include <climits>
 #include <optional>
 #include <span>
 #include <string>
@@ -123,6 +124,8 @@ using WriteOp = std::variant<AppendMessage, EditMessage, SetReceipt>;
 using WriteOutcome = std::variant<AppendResult, EditResult, ReceiptResult>;
 using WriteResult = Result<WriteOutcome>;
 
+inline constexpr std::int64_t kOldestFirst = INT64_MAX;
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -159,7 +162,8 @@ class Store {
 
   // after_seq only: ascending from after_seq+1. before_seq only or neither:
   // the latest `limit` below before_seq, still ascending. Both: the range
-  // between, from the low end. 0 means "not given".
+  // between, from the low end. 0 means "not given"; before_seq ==
+  // kOldestFirst reads from the very beginning (after_seq 0 included).
   virtual Result<MessagePage> messages(std::string_view conversation_id,
                                        std::int64_t before_seq, std::int64_t after_seq,
                                        int limit) = 0;

@@ -615,6 +615,11 @@ TEST_P(MessagePaging, AfterSeqGivesTheOldestAboveIt) {
   EXPECT_EQ(page(0, 10, 5), Page({}, false));
 }
 
+TEST_P(MessagePaging, OldestFirstFromTheVeryBeginning) {
+  EXPECT_EQ(page(kOldestFirst, 0, 3), Page(range(1, 3), true));
+  EXPECT_EQ(page(kOldestFirst, 0, 50), Page(range(1, 10), false));
+}
+
 TEST_P(MessagePaging, BothBoundsReadTheRangeFromItsLowEnd) {
   EXPECT_EQ(page(9, 2, 3), Page(range(3, 5), true));
   EXPECT_EQ(page(9, 2, 6), Page(range(3, 8), false));

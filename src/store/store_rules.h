@@ -177,7 +177,8 @@ inline Result<PageWindow> page_window(std::int64_t before_seq, std::int64_t afte
   PageWindow w;
   w.after = after_seq;
   if (before_seq > 0) w.before = before_seq;
-  w.from_low = after_seq > 0;
+  // before_seq == kOldestFirst: read from the low end even with after_seq 0.
+  w.from_low = after_seq > 0 || before_seq == kOldestFirst;
   w.limit = limit;
   return w;
 }
