@@ -4,6 +4,7 @@
 #include "api/request_params.h"
 #include "common/ids.h"
 #include "gateway/upgrade_token.h"
+#include "protocol/json_writer.h"
 #include "protocol/server_frames.h"
 
 namespace parley::api {
@@ -175,6 +176,36 @@ void route(service::ChatService& s, const Call& c) {
 
 }  // namespace
 
+void RestApi::serve_file(const gateway::HttpRequest& request, std::string_view path,
+                         const Respond& respond) {
+  if (request.method != "GET" && request.method != "HEAD")
+    return respond({405, protocol::encode_error_body(make_error(Errc::bad_request, "method not allowed"))});
+  auto asset = options_.files ? options_.files->find(path) : std::nullopt;
+  if (!asset) return respond(error_response(make_error(Errc::not_found, "no such file")));
+  HttpResponse r{200, std::move(asset->body), std::string(asset->content_type)};
+  r.headers = {{"Cache-Control", "no-cache"},
+               {"Content-Security-Policy",
+                "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; "
+                "frame-ancestors 'none'"},
+               {"Referrer-Policy", "no-referrer"}};
+  respond(std::move(r));
+}
+
+void RestApi::dev_sign_in(const gateway::HttpRequest& request, const Respond& respond) {
+  if (!options_.dev_token) return respond(error_response(make_error(Errc::not_found, "no such route")));
+  if (request.method != "POST")
+    return respond({405, protocol::encode_error_body(make_error(Errc::bad_request, "method not allowed"))});
+  auto body = json_body(request.body);
+  if (!body) return respond(error_response(body.error()));
+  auto* user = body->if_contains("user_id");
+  if (!user || !user->is_string() || !valid_user_id(user->get_string()))
+    return respond(error_response(make_error(Errc::bad_request, "user_id: 1-128 characters of A-Za-z0-9_.@:-")));
+  std::string id(user->get_string());
+  protocol::JsonWriter w;
+  w.begin_object().field("token", options_.dev_token(id)).field("user_id", id).end_object();
+  respond(json_response(200, w.take()));
+}
+
 void RestApi::on_http(gateway::HttpRequest request, Respond respond) {
   auto target = parse_target(request.target);
   if (!target) return respond(error_response(make_error(Errc::bad_request, "bad request target")));
@@ -183,8 +214,10 @@ void RestApi::on_http(gateway::HttpRequest request, Respond respond) {
     return respond(json_response(200, R"({"status":"ok"})"));
   }
   if (seg.empty() || seg[0] != "api") {
-    return respond(error_response(make_error(Errc::not_found, "no such route")));
+    auto path = std::string_view(request.target).substr(0, request.target.find('?'));
+    return serve_file(request, path, respond);
   }
+  if (seg.size() == 3 && seg[1] == "dev" && seg[2] == "token") return dev_sign_in(request, respond);
   auto token = gateway::bearer_token(request.authorization);
   if (token.empty())
     return respond(error_response(make_error(Errc::unauthorized, "missing bearer token")));

@@ -3,17 +3,32 @@
 // service and shapes its answers as JSON.
 #include "gateway/http_handler.h"
 #include "service/chat_service.h"
+#include "web/static_files.h"
 
 namespace parley::api {
 
+struct RestOptions {
+  // The browser client's files, served at "/"; none: not served.
+  const web::StaticFiles* files = nullptr;
+  // Development sign-in (`serve --dev`): mints a token for any user id.
+  std::function<std::string(const std::string& user_id)> dev_token;
+};
+
 class RestApi final : public gateway::HttpHandler {
  public:
-  explicit RestApi(service::ChatService& service) : service_(service) {}
+  RestApi(service::ChatService& service, RestOptions options)
+      : service_(service), options_(std::move(options)) {}
   void on_http(gateway::HttpRequest request,
                std::function<void(gateway::HttpResponse)> respond) override;
 
  private:
+  void serve_file(const gateway::HttpRequest& request, std::string_view path,
+                  const std::function<void(gateway::HttpResponse)>& respond);
+  void dev_sign_in(const gateway::HttpRequest& request,
+                   const std::function<void(gateway::HttpResponse)>& respond);
+
   service::ChatService& service_;
+  RestOptions options_;
 };
 
 }  // namespace parley::api

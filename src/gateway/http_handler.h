@@ -3,6 +3,8 @@
 // types cross this line.
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace parley::gateway {
 
@@ -18,6 +20,8 @@ struct HttpResponse {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
+  // Extra headers; Cache-Control defaults to no-store unless given here.
+  std::vector<std::pair<std::string, std::string>> headers = {};
 };
 
 class HttpHandler {

@@ -76,8 +76,7 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
     unsigned version = req.version();
     state_->http.on_http(std::move(r), [self = shared_from_this(), keep_alive,
                                         version](HttpResponse response) {
-      self->write(response.status, std::move(response.body), std::move(response.content_type),
-                  keep_alive, version);
+      self->write(std::move(response), keep_alive, version);
     });
   }
 
@@ -123,18 +122,19 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
   }
 
   void respond_error(int status, const Error& e, bool keep_alive) {
-    write(status, protocol::encode_error_body(e), "application/json", keep_alive, 11);
+    write(HttpResponse{status, protocol::encode_error_body(e)}, keep_alive, 11);
   }
 
-  void write(int status, std::string body, std::string content_type, bool keep_alive,
-             unsigned version) {
+  void write(HttpResponse response, bool keep_alive, unsigned version) {
     auto res = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(status), version);
+        static_cast<http::status>(response.status), version);
     res->set(http::field::server, "parley");
-    res->set(http::field::content_type, content_type);
+    res->set(http::field::content_type, response.content_type);
     res->set(http::field::cache_control, "no-store");
+    res->set("X-Content-Type-Options", "nosniff");
+    for (auto& [name, value] : response.headers) res->set(name, value);
     res->keep_alive(keep_alive && !closing_);
-    res->body() = std::move(body);
+    res->body() = std::move(response.body);
     res->prepare_payload();
     stream_.expires_after(state_->options.http_idle_timeout);
     http::async_write(stream_, *res,

@@ -62,6 +62,11 @@ Status load_config_file(const std::string& path, Config& config) {
     } else if (key == "data") s = read_string(v, "data", config.data_dir);
     else if (key == "jwt_secret") s = read_string(v, "jwt_secret", config.jwt_secret);
     else if (key == "log_level") s = read_string(v, "log_level", config.log_level);
+    else if (key == "web_root") s = read_string(v, "web_root", config.web_root);
+    else if (key == "dev") {
+      if (!v.is_bool()) s = make_error(Errc::bad_request, "config: dev must be true or false");
+      else config.dev_mode = v.get_bool();
+    }
     else if (key == "heartbeat_ms") s = read_number(v, "heartbeat_ms", config.heartbeat_ms);
     else if (key == "presence_debounce_ms") s = read_number(v, "presence_debounce_ms", config.presence_debounce_ms);
     else if (key == "typing_interval_ms") s = read_number(v, "typing_interval_ms", config.typing_interval_ms);

@@ -14,6 +14,8 @@ struct Config {
   std::string data_dir = "./data";
   std::string jwt_secret;  // empty: read or create <data_dir>/jwt_secret
   std::string log_level = "info";
+  std::string web_root;    // empty: the web client compiled into the binary
+  bool dev_mode = false;   // POST /api/dev/token signs anyone in: never in production
 
   std::int64_t heartbeat_ms = 25'000;
   std::int64_t presence_debounce_ms = 5'000;

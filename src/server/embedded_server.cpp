@@ -9,6 +9,7 @@
 #include "api/rest_api.h"
 #include "auth/hs256.h"
 #include "bus/local/local_bus.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "gateway/gateway.h"
 #include "presence/local/local_presence.h"
@@ -74,7 +75,23 @@ int run_embedded(const Config& config, const std::function<void(const std::strin
   service::GroupCommitter committer(**store, ioc.get_executor(), {config.commit_batch, 100'000});
   service::ChatService chat(ioc.get_executor(), {**store, bus, presence, committer, verifier},
                             service_options(config));
-  api::RestApi rest(chat);
+  auto files = config.web_root.empty()
+                   ? web::embedded_files()
+                   : web::disk_files(config.web_root, (std::filesystem::path(config.web_root) / ".." /
+                                                       "clients" / "js").string());
+  api::RestOptions rest_options;
+  rest_options.files = files.get();
+  if (config.dev_mode) {
+    log->warn("--dev: anyone can sign in as anyone through POST /api/dev/token");
+    rest_options.dev_token = [secret = *secret](const std::string& user) {
+      auth::Claims claims;
+      claims.sub = user;
+      claims.iat = now_ms() / 1000;
+      claims.exp = claims.iat + 24 * 3600;
+      return auth::sign_hs256(claims, secret);
+    };
+  }
+  api::RestApi rest(chat, std::move(rest_options));
   gateway::Gateway gateway(ioc, chat, rest, gateway_options(config));
 
   auto bound = gateway.listen(config.listen_host, config.listen_port);

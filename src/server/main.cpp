@@ -63,6 +63,10 @@ int main(int argc, char** argv) {
   serve->add_option("--retransmit-ms", retransmit_ms, "resend unacknowledged messages after (ms)");
   serve->add_option("--max-replay", max_replay, "most messages a sync replays per conversation");
   serve->add_option("--reconnect-jitter-ms", jitter_ms, "spread of reconnect hints on shutdown (ms)");
+  std::string web_root;
+  bool dev = false;
+  serve->add_option("--web-root", web_root, "serve the web client from this folder (default: built in)");
+  serve->add_flag("--dev", dev, "development sign-in: POST /api/dev/token gives anyone a token");
 
   CommonFlags token_flags;
   std::string user, ttl = "1h";
@@ -81,6 +85,8 @@ int main(int argc, char** argv) {
     if (retransmit_ms >= 0) config->retransmit_ms = retransmit_ms;
     if (max_replay >= 0) config->max_replay = max_replay;
     if (jitter_ms >= 0) config->reconnect_jitter_ms = jitter_ms;
+    if (!web_root.empty()) config->web_root = web_root;
+    if (dev) config->dev_mode = true;
     if (config->heartbeat_ms < 100) return fail("--heartbeat-ms must be at least 100");
     spdlog::set_level(spdlog::level::from_str(config->log_level));
     return parley::server::run_embedded(*config, [](const std::string& where) {
