@@ -3,6 +3,7 @@
 #include "api/json_views.h"
 #include "api/request_params.h"
 #include "common/ids.h"
+#include "common/metrics.h"
 #include "gateway/upgrade_token.h"
 #include "protocol/json_writer.h"
 #include "protocol/server_frames.h"
@@ -212,6 +213,9 @@ void RestApi::on_http(gateway::HttpRequest request, Respond respond) {
   const auto& seg = target->segments;
   if (seg.size() == 1 && seg[0] == "healthz") {
     return respond(json_response(200, R"({"status":"ok"})"));
+  }
+  if (seg.size() == 1 && seg[0] == "metrics") {
+    return respond({200, metrics::render_all(), "text/plain; version=0.0.4"});
   }
   if (seg.empty() || seg[0] != "api") {
     auto path = std::string_view(request.target).substr(0, request.target.find('?'));

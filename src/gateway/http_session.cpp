@@ -4,6 +4,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "gateway/gateway_metrics.h"
 #include "gateway/gateway_state.h"
 #include "gateway/upgrade_token.h"
 #include "gateway/websocket_session.h"
@@ -66,6 +67,7 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
     auto req = parser_->release();
     if (beast::websocket::is_upgrade(req)) return upgrade(std::move(req));
 
+    metric::http_requests.inc();
     HttpRequest r;
     r.method = std::string(req.method_string());
     r.target = std::string(req.target());
@@ -98,10 +100,14 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
     auto found = find_upgrade_token(req[http::field::authorization], req.target(),
                                     req[http::field::sec_websocket_protocol]);
     if (found.token.empty()) {
+      metric::auth_failures.inc();
       return respond_error(401, make_error(Errc::unauthorized, "missing token"), false);
     }
     auto user = state_->chat.authenticate(found.token);
-    if (!user) return respond_error(401, user.error(), false);
+    if (!user) {
+      metric::auth_failures.inc();
+      return respond_error(401, user.error(), false);
+    }
 
     std::string handshake =
         "HTTP/1.1 101 Switching Protocols\r\n"

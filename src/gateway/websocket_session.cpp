@@ -9,6 +9,7 @@
 #include <boost/asio/write.hpp>
 
 #include "common/ids.h"
+#include "gateway/gateway_metrics.h"
 #include "gateway/outbound_queue.h"
 #include "gateway/ws_frame.h"
 #include "protocol/server_frames.h"
@@ -52,8 +53,13 @@ class WebsocketSession final : public Connection,
         queue_(state_->options.max_queue_frames, state_->options.max_queue_bytes),
         last_heard_(Clock::now()) {
     state_->add(this);
+    metric::connections_open.add(1);
+    metric::connections_total.inc();
   }
-  ~WebsocketSession() override { state_->remove(this); }
+  ~WebsocketSession() override {
+    metric::connections_open.add(-1);
+    state_->remove(this);
+  }
 
   void start(std::string handshake, std::string early_bytes) {
     boost::system::error_code ec;
@@ -78,6 +84,7 @@ class WebsocketSession final : public Connection,
       // Too slow to keep up: what is queued is dropped; what is being
       // written finishes, then the close frame tells it to resume.
       queue_.clear();
+      metric::slow_disconnects.inc();
       close(ws::close_code::too_slow, "too slow; reconnect and resume");
       return;
     }
@@ -170,6 +177,7 @@ class WebsocketSession final : public Connection,
         }
         return;
       case ws::Event::Kind::error:
+        metric::protocol_errors.inc();
         queue_.clear();
         close(e.code, e.code == ws::close_code::too_big ? "frame too large" : "protocol error");
         return;
@@ -177,6 +185,7 @@ class WebsocketSession final : public Connection,
   }
 
   void dispatch(std::string_view text) {
+    metric::frames_in.inc();
     std::string req;
     auto frame = protocol::decode_client_frame(text, state_->options.limits, req);
     if (!frame) {
@@ -203,6 +212,8 @@ class WebsocketSession final : public Connection,
       if (e.close) close_in_flight_ = true;
       gather_.emplace_back(e.frame->data(), e.frame->size());
     }
+    metric::frames_out.inc(in_flight_.size());
+    metric::writes.inc();
     net::async_write(socket_, Gather{gather_.data(), gather_.data() + gather_.size()},
                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
                        self->on_written(ec);

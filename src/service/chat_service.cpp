@@ -6,6 +6,7 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "protocol/server_frames.h"
+#include "service/service_metrics.h"
 
 namespace parley::service {
 namespace {
@@ -65,6 +66,7 @@ void ChatService::schedule_retransmits() {
     if (ec) return;
     auto due = delivery_.collect_due(now_ms());
     for (auto& [device, frame] : due.resend) device->send(frame);
+    metric::retransmits.inc(due.resend.size());
     for (auto& device : due.give_up) too_slow(device);
     schedule_retransmits();
   });
@@ -124,6 +126,7 @@ void ChatService::reply_error(const gateway::ConnectionPtr& conn, const std::str
 
 void ChatService::submit(store::WriteOp op, GroupCommitter::Callback done) {
   if (draining_) {
+    metric::write_refusals.inc();
     done(make_error(Errc::unavailable, "server is shutting down; retry on another connection"));
     return;
   }
@@ -133,6 +136,7 @@ void ChatService::submit(store::WriteOp op, GroupCommitter::Callback done) {
   if (!b_.committer.submit(std::move(op), [shared_done](store::WriteResult r) {
         (*shared_done)(std::move(r));
       })) {
+    metric::write_refusals.inc();
     (*shared_done)(make_error(Errc::unavailable, "write queue full; retry shortly"));
   }
 }
@@ -140,6 +144,7 @@ void ChatService::submit(store::WriteOp op, GroupCommitter::Callback done) {
 // ---- send ----
 
 void ChatService::send(const std::string& user_id, protocol::SendFrame f, SendDone done) {
+  auto arrived = std::chrono::steady_clock::now();
   if (auto member = members_.check_member(f.conversation_id, user_id); !member) {
     done(std::move(member).error());
     return;
@@ -153,12 +158,13 @@ void ChatService::send(const std::string& user_id, protocol::SendFrame f, SendDo
   op.kind = std::move(f.kind);
   op.reply_to = std::move(f.reply_to);
   op.ts = now_ms();
-  submit(std::move(op), [this, done = std::move(done)](store::WriteResult r) {
+  submit(std::move(op), [this, arrived, done = std::move(done)](store::WriteResult r) {
     if (!r) {
       done(std::move(r).error());
       return;
     }
     auto& appended = std::get<store::AppendResult>(*r);
+    (appended.duplicate ? metric::duplicate_sends : metric::sends).inc();
     // The sender's ack goes out before the fan-out, so its device sees the
     // ack first and its own copy of the message after.
     bus::Envelope e;
@@ -168,7 +174,12 @@ void ChatService::send(const std::string& user_id, protocol::SendFrame f, SendDo
       e.seq = appended.message.seq;
     }
     done(std::move(appended));
-    if (e.frame) b_.bus.publish(std::move(e));
+    if (e.frame) {
+      b_.bus.publish(std::move(e));
+      metric::send_to_deliver.observe_us(std::chrono::duration_cast<std::chrono::microseconds>(
+                                             std::chrono::steady_clock::now() - arrived)
+                                             .count());
+    }
   });
 }
 
@@ -285,6 +296,7 @@ void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string& 
           DeliveryTracker::Verdict::overflow)
         return too_slow(conn);
       conn->send(std::move(frame));
+      metric::replayed.inc();
     }
     synced.conversations.emplace_back(conversation_id, upto);
   }
@@ -328,6 +340,7 @@ void ChatService::deliver(const gateway::ConnectionPtr& device, const bus::Envel
       case DeliveryTracker::Verdict::send: break;
     }
   }
+  if (e.seq > 0) metric::deliveries.inc();
   device->send(e.frame, e.ephemeral);
 }
 

@@ -4,6 +4,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "service/service_metrics.h"
+
 namespace parley::service {
 
 GroupCommitter::GroupCommitter(store::Store& store, boost::asio::any_io_executor done_on,
@@ -26,6 +28,7 @@ bool GroupCommitter::submit(store::WriteOp op, Callback done) {
     std::lock_guard lock(mu_);
     if (stopping_ || queue_.size() >= options_.max_queue) return false;
     queue_.push_back({std::move(op), std::move(done)});
+    metric::commit_queue.set(static_cast<std::int64_t>(queue_.size()));
   }
   wake_.notify_one();
   return true;
@@ -65,10 +68,16 @@ void GroupCommitter::run() {
         callbacks->push_back(std::move(queue_.front().done));
         queue_.pop_front();
       }
+      metric::commit_queue.set(static_cast<std::int64_t>(queue_.size()));
     }
     // The only call that touches the disk; everything queued meanwhile
     // joins the next batch.
+    auto started = std::chrono::steady_clock::now();
     auto results = std::make_shared<std::vector<store::WriteResult>>(store_.apply(ops));
+    metric::commit_latency.observe_us(std::chrono::duration_cast<std::chrono::microseconds>(
+                                          std::chrono::steady_clock::now() - started)
+                                          .count());
+    metric::commit_batches.inc();
     while (results->size() < ops.size())  // a store bug must not lose a callback
       results->push_back(make_error(Errc::internal, "store returned too few results"));
     boost::asio::post(done_on_, [callbacks, results] {

@@ -1,6 +1,7 @@
 // The Store contract (store/store.h), checked against every backend. The
 // memory store is the fake the rest of Parley tests with, so any behaviour
-// that differs from SQLite is a bug in one of them.
+// that differs from SQLite is a bug in one of them. The PostgreSQL backends
+// need a server (PARLEY_PG_URLS) and skip without one.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,6 +14,9 @@
 #include <vector>
 
 #include "store/memory/memory_store.h"
+#include "store/postgres/pg_store.h"
+#include "store/postgres/pg_test_support.h"
+#include "store/sharded/sharded_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 #include "store/store_test_support.h"
@@ -22,16 +26,20 @@ namespace {
 
 using namespace test_support;
 
+// Whatever must outlive a store under test: its file, its scratch schema.
+using Scratch = std::shared_ptr<void>;
+
 struct Backend {
   std::string name;
-  std::function<std::unique_ptr<Store>(const std::filesystem::path&)> make;
+  // Opens a fresh, empty store; null (with a failure or a skip) when it cannot.
+  std::function<std::unique_ptr<Store>(Scratch&)> make;
 };
 
 // Names the backend in failure messages instead of dumping its bytes.
 void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
 
-std::unique_ptr<Store> open_sqlite(const std::filesystem::path& file) {
-  auto store = SqliteStore::open(file.string());
+template <class T>
+std::unique_ptr<Store> opened(Result<std::unique_ptr<T>> store) {
   if (!store) {
     ADD_FAILURE() << "open: " << store.error().message;
     return nullptr;
@@ -39,10 +47,50 @@ std::unique_ptr<Store> open_sqlite(const std::filesystem::path& file) {
   return std::move(store).value();
 }
 
+std::unique_ptr<Store> open_sqlite(Scratch& scratch) {
+  auto file = std::make_shared<TempDbFile>();
+  scratch = file;
+  return opened(SqliteStore::open(file->path().string()));
+}
+
+std::unique_ptr<Store> open_sharded_memory(int shards) {
+  std::vector<Shard> list;
+  for (int i = 0; i < shards; ++i) list.push_back({join("m", i), std::make_unique<MemoryStore>()});
+  return opened(ShardedStore::create(std::move(list)));
+}
+
+// PostgresStore on the first server, or a ShardedStore over the first
+// `shards` of them; each test in a scratch schema of its own.
+std::unique_ptr<Store> open_postgres(Scratch& scratch, std::size_t shards) {
+  auto urls = pg_urls();
+  if (urls.empty()) {
+    ADD_FAILURE() << "no PARLEY_PG_URLS";  // the fixture skips before asking
+    return nullptr;
+  }
+  urls.resize(std::max<std::size_t>(shards, 1));
+  auto schema = std::make_shared<ScratchSchema>(urls);
+  scratch = schema;
+  if (shards == 0) return opened(PostgresStore::open(schema->url(0)));
+  std::vector<Shard> list;
+  for (std::size_t i = 0; i < shards; ++i) {
+    auto store = PostgresStore::open(schema->url(i));
+    if (!store) return opened(std::move(store));
+    list.push_back({join("pg", i), std::move(store).value()});
+  }
+  return opened(ShardedStore::create(std::move(list)));
+}
+
 class StoreConformance : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    store_ = GetParam().make(db_file_.path());
+    // Needs a server: skipped, not failed, where there is none.
+    const std::string& name = GetParam().name;
+    if (name.find("Postgres") != std::string::npos) {
+      const std::size_t needed = name.starts_with("Sharded") ? 2 : 1;
+      if (pg_urls().empty()) GTEST_SKIP() << kNoPostgres;
+      if (pg_urls().size() < needed) GTEST_SKIP() << "PARLEY_PG_URLS names fewer than 2 databases";
+    }
+    store_ = GetParam().make(scratch_);
     ASSERT_NE(store_, nullptr);
   }
 
@@ -73,7 +121,7 @@ class StoreConformance : public ::testing::TestWithParam<Backend> {
     return {};
   }
 
-  TempDbFile db_file_;  // declared first: outlives the store that uses it
+  Scratch scratch_;  // declared first: outlives the store that uses it
   std::unique_ptr<Store> store_;
 };
 
@@ -581,6 +629,7 @@ class MessagePaging : public StoreConformance {
  protected:
   void SetUp() override {
     StoreConformance::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     create(new_group("c1", "alice", {"bob"}));
     std::vector<WriteOp> batch;
     for (int i = 1; i <= 10; ++i) batch.push_back(text("c1", "alice", join("a", i)));
@@ -737,11 +786,16 @@ TEST_P(StoreConformance, ReadsRunWhileABatchWriterIsBusy) {
   EXPECT_EQ(must(store_->get_conversation("c1")).last_seq, kBatches * kPerBatch);
 }
 
+// Names with "Postgres" need PARLEY_PG_URLS; CMake files them under the
+// integration label by that word (src/store/CMakeLists.txt).
 const Backend kBackends[] = {
-    {"Memory", [](const std::filesystem::path&) -> std::unique_ptr<Store> {
-       return std::make_unique<MemoryStore>();
-     }},
+    {"Memory", [](Scratch&) -> std::unique_ptr<Store> { return std::make_unique<MemoryStore>(); }},
     {"Sqlite", open_sqlite},
+    // One shard must be exactly that shard; three split every suite's data.
+    {"ShardedMemory1", [](Scratch&) { return open_sharded_memory(1); }},
+    {"ShardedMemory3", [](Scratch&) { return open_sharded_memory(3); }},
+    {"Postgres", [](Scratch& scratch) { return open_postgres(scratch, 0); }},
+    {"ShardedPostgres2", [](Scratch& scratch) { return open_postgres(scratch, 2); }},
 };
 
 std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {

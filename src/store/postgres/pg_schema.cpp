@@ -1,0 +1,120 @@
+#include "store/postgres/pg_schema.h"
+
+#include <iterator>
+#include <string>
+#include <string_view>
+
+namespace parley::store::pg {
+
+namespace {
+
+// Append only: a migration that has shipped never changes; a later version
+// adds an entry. Entry i takes the database from version i to i + 1. Names
+// are unqualified: the tables live in the first schema of the search_path.
+constexpr std::string_view kMigrations[] = {
+    // 1: the initial schema, the shape of SQLite's (sqlite/sqlite_schema.cpp).
+    R"sql(
+-- Ids collate as bytes ("C"), as the other backends compare them, whatever
+-- the database's locale: list order and cursors must agree everywhere.
+-- fillfactor leaves room on each page so that the per-append updates of
+-- last_seq and of the sender's marks stay HOT (no index writes).
+CREATE TABLE conversations (
+  id               text COLLATE "C" PRIMARY KEY,
+  type             text NOT NULL CHECK (type IN ('direct', 'group')),
+  name             text NOT NULL DEFAULT '',
+  created_by       text COLLATE "C" NOT NULL,
+  created_at       bigint NOT NULL,
+  last_seq         bigint NOT NULL DEFAULT 0,
+  last_activity_at bigint NOT NULL,
+  last_message_at  bigint NOT NULL DEFAULT 0,
+  -- The sorted user pair of a direct conversation, NULL for groups: makes
+  -- "one direct conversation per pair" a constraint, not a hope.
+  direct_key       text COLLATE "C" UNIQUE
+) WITH (fillfactor = 70);
+
+CREATE TABLE members (
+  conversation_id text COLLATE "C" NOT NULL REFERENCES conversations (id),
+  user_id         text COLLATE "C" NOT NULL,
+  role            text NOT NULL CHECK (role IN ('owner', 'member')),
+  delivered_seq   bigint NOT NULL DEFAULT 0,
+  read_seq        bigint NOT NULL DEFAULT 0,
+  joined_at       bigint NOT NULL,
+  PRIMARY KEY (conversation_id, user_id)
+) WITH (fillfactor = 70);
+
+-- A user's conversations (list_conversations, contacts).
+CREATE INDEX members_by_user ON members (user_id, conversation_id);
+
+-- content is bytea: stored byte for byte like SQLite does, NUL included,
+-- which PostgreSQL text cannot hold. client_msg_id is NULL when the sender
+-- gave none (NULLs never collide in a UNIQUE index).
+CREATE TABLE messages (
+  conversation_id text COLLATE "C" NOT NULL REFERENCES conversations (id),
+  seq             bigint NOT NULL,
+  message_id      text COLLATE "C" NOT NULL UNIQUE,
+  sender_id       text COLLATE "C" NOT NULL,
+  client_msg_id   text COLLATE "C",
+  content         bytea NOT NULL,
+  kind            text NOT NULL,
+  reply_to        text NOT NULL DEFAULT '',
+  ts              bigint NOT NULL,
+  version         bigint NOT NULL DEFAULT 1,
+  deleted         boolean NOT NULL DEFAULT false,
+  PRIMARY KEY (conversation_id, seq)
+);
+
+-- Idempotent resends: the same (sender, client_msg_id) is stored once.
+CREATE UNIQUE INDEX messages_by_client_id ON messages (sender_id, client_msg_id);
+)sql",
+};
+
+constexpr int kVersion = static_cast<int>(std::size(kMigrations));
+
+// Any constant works, as long as every build uses the same one. Advisory
+// locks are per database, so shards in other databases do not wait for it.
+constexpr const char* kLockSql = "SELECT pg_advisory_xact_lock(7306916390177611776)";
+
+const Statement kCurrentVersion{
+    "parley_schema_version", "SELECT coalesce(max(version), 0) FROM schema_migrations", {}};
+
+}  // namespace
+
+int schema_version() { return kVersion; }
+
+Status migrate(Conn& conn) {
+  auto txn = Transaction::begin(conn);
+  if (!txn) return txn.error();
+  // Migrating a big table may take long: no statement timeout here, and a
+  // generous wait for another gateway's migration.
+  if (auto s = conn.exec("SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = '5min'"); !s) {
+    return s;
+  }
+  // The lock comes first: even CREATE TABLE IF NOT EXISTS races when two
+  // sessions run it at once.
+  if (auto s = conn.exec(kLockSql); !s) return s;
+  if (auto s = conn.exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                         "version integer PRIMARY KEY, "
+                         "applied_at timestamptz NOT NULL DEFAULT now())");
+      !s) {
+    return s;
+  }
+  auto rows = conn.query(kCurrentVersion, Params());
+  if (!rows) return rows.error();
+  const int version = static_cast<int>(rows->int64(0, 0));
+  if (version > kVersion) {
+    return make_error(Errc::internal, "database schema version " + std::to_string(version) +
+                                          " is newer than this build (" + std::to_string(kVersion) +
+                                          ")");
+  }
+  for (int v = version; v < kVersion; ++v) {
+    if (auto s = conn.exec(std::string(kMigrations[v])); !s) return s;
+    if (auto s = conn.exec("INSERT INTO schema_migrations (version) VALUES (" +
+                           std::to_string(v + 1) + ")");
+        !s) {
+      return s;
+    }
+  }
+  return txn->commit();
+}
+
+}  // namespace parley::store::pg
