@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Installs what Parley needs from Debian 12's packages, and nothing more.
 # Fast when everything is already there: apt runs only for missing packages.
+#   scripts/install-deps.sh          build and run
+#   scripts/install-deps.sh --test   also what the tests need: Chromium for
+#                                    the web client's end-to-end tests, and
+#                                    web/'s npm dev dependencies
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake ccache pkg-config git
@@ -12,6 +17,10 @@ packages=(
   libgtest-dev libgmock-dev                # tests
   curl python3                             # scripts and smoke checks
 )
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(chromium)                     # web client end-to-end tests
+  command -v node >/dev/null || packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -22,4 +31,9 @@ if ((${#missing[@]})); then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [[ "${1:-}" == "--test" && ! -d web/node_modules/playwright-core ]]; then
+  # Only playwright-core: it drives Debian's Chromium and downloads no browser.
+  (cd web && npm ci --no-audit --no-fund --loglevel=error)
 fi

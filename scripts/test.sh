@@ -5,7 +5,7 @@
 # `scripts/test.sh -L unit`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --test
 scripts/build.sh
 
 pg_dir=$(mktemp -d /tmp/parley-test-pg.XXXXXX)

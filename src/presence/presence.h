@@ -19,8 +19,12 @@ struct PresenceState {
 class Presence {
  public:
   virtual ~Presence() = default;
-  virtual void set_online(std::string_view user_id, std::int64_t now_ms) = 0;
-  virtual void set_offline(std::string_view user_id, std::int64_t now_ms) = 0;
+  // This gateway has the user's first device. True when the user was
+  // offline everywhere before (their contacts should hear "online").
+  virtual bool set_online(std::string_view user_id, std::int64_t now_ms) = 0;
+  // This gateway's last device of the user has gone (after the debounce).
+  // True when the user is now offline everywhere (contacts hear "offline").
+  virtual bool set_offline(std::string_view user_id, std::int64_t now_ms) = 0;
   virtual std::vector<PresenceState> query(const std::vector<std::string>& user_ids) = 0;
 };
 

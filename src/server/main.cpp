@@ -8,6 +8,7 @@
 #include "auth/hs256.h"
 #include "common/clock.h"
 #include "common/ids.h"
+#include "server/chat_command.h"
 #include "server/config.h"
 #include "server/duration.h"
 #include "server/embedded_server.h"
@@ -75,7 +76,11 @@ int main(int argc, char** argv) {
   token->add_option("--ttl", ttl, "lifetime: 90s, 30m, 1h, 7d (negative: already expired)");
   token_flags.add_to(token, false);
 
+  parley::server::ChatCommand chat(app);
+
   CLI11_PARSE(app, argc, argv);
+
+  if (chat.chosen()) return chat.run();
 
   if (*serve) {
     auto config = serve_flags.resolve();

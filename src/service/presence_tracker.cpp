@@ -23,8 +23,7 @@ void PresenceTracker::first_device_connected(const std::string& user_id) {
     return;
   }
   auto now = now_ms();
-  store_.set_online(user_id, now);
-  announce_(user_id, true, now);
+  if (store_.set_online(user_id, now)) announce_(user_id, true, now);
 }
 
 void PresenceTracker::last_device_left(const std::string& user_id) {
@@ -38,8 +37,7 @@ void PresenceTracker::last_device_left(const std::string& user_id) {
     pending_offline_.erase(it);
     if (!still_offline_(user_id)) return;
     auto now = now_ms();
-    store_.set_offline(user_id, now);
-    announce_(user_id, false, now);
+    if (store_.set_offline(user_id, now)) announce_(user_id, false, now);
   });
 }
 

@@ -46,7 +46,7 @@ std::optional<Resolved> resolve(std::string_view path) {
   if (!safe_relative(path)) return std::nullopt;
   // Tests and tooling live in web/ but are not served.
   if (path.substr(0, 5) == "test/" || path.substr(0, 13) == "node_modules/" ||
-      path.substr(0, 8) == "package" || ends_with(path, ".md"))
+      path.substr(0, 7) == "package" || ends_with(path, ".md"))
     return std::nullopt;
   return Resolved{false, std::string(path)};
 }

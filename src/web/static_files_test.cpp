@@ -17,6 +17,7 @@ TEST(StaticFiles, DiskServesIndexFilesAndModulesOnly) {
   std::ofstream(root / "web" / "app.js") << "1";
   std::ofstream(root / "web" / "test" / "e2e.test.mjs") << "secret";
   std::ofstream(root / "web" / ".env") << "secret";
+  std::ofstream(root / "web" / "package.json") << "{}";
   std::ofstream(root / "js" / "parley-client.mjs") << "export {}";
   auto files = disk_files((root / "web").string(), (root / "js").string());
 
@@ -33,6 +34,7 @@ TEST(StaticFiles, DiskServesIndexFilesAndModulesOnly) {
   EXPECT_FALSE(files->find("/../web/index.html"));
   EXPECT_FALSE(files->find("/test/e2e.test.mjs"));
   EXPECT_FALSE(files->find("/.env"));
+  EXPECT_FALSE(files->find("/package.json"));
   EXPECT_FALSE(files->find("/js/../web/index.html"));
   fs::remove_all(root);
 }

@@ -2,20 +2,24 @@
 
 namespace parley::presence {
 
-void LocalPresence::set_online(std::string_view user_id, std::int64_t now_ms) {
+bool LocalPresence::set_online(std::string_view user_id, std::int64_t now_ms) {
   std::lock_guard lock(mu_);
   auto& s = users_[std::string(user_id)];
+  bool was_online = s.online;
   s.user_id = user_id;
   s.online = true;
   s.last_seen = now_ms;
+  return !was_online;
 }
 
-void LocalPresence::set_offline(std::string_view user_id, std::int64_t now_ms) {
+bool LocalPresence::set_offline(std::string_view user_id, std::int64_t now_ms) {
   std::lock_guard lock(mu_);
   auto& s = users_[std::string(user_id)];
+  bool was_online = s.online;
   s.user_id = user_id;
   s.online = false;
   s.last_seen = now_ms;
+  return was_online;
 }
 
 std::vector<PresenceState> LocalPresence::query(const std::vector<std::string>& user_ids) {

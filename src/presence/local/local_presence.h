@@ -10,8 +10,8 @@ namespace parley::presence {
 // for the life of the process only (a restart forgets it).
 class LocalPresence final : public Presence {
  public:
-  void set_online(std::string_view user_id, std::int64_t now_ms) override;
-  void set_offline(std::string_view user_id, std::int64_t now_ms) override;
+  bool set_online(std::string_view user_id, std::int64_t now_ms) override;
+  bool set_offline(std::string_view user_id, std::int64_t now_ms) override;
   std::vector<PresenceState> query(const std::vector<std::string>& user_ids) override;
 
  private:

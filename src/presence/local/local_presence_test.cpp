@@ -14,9 +14,10 @@ TEST(LocalPresence, UnknownUserIsOfflineNeverSeen) {
 
 TEST(LocalPresence, OnlineThenOfflineKeepsLastSeen) {
   LocalPresence p;
-  p.set_online("a", 100);
+  EXPECT_TRUE(p.set_online("a", 100));   // a transition
+  EXPECT_FALSE(p.set_online("a", 120));  // already online
   EXPECT_TRUE(p.query({"a"})[0].online);
-  p.set_offline("a", 250);
+  EXPECT_TRUE(p.set_offline("a", 250));
   auto s = p.query({"a"})[0];
   EXPECT_FALSE(s.online);
   EXPECT_EQ(s.last_seen, 250);
