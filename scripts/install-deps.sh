@@ -13,6 +13,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev   # Asio, Beast, JSON (1.81, not the default 1.74)
   libsqlite3-dev libssl-dev                # embedded store, JWT HMAC
   libpq-dev                                # PostgreSQL store (cluster mode)
+  libhiredis-dev                           # Redis bus and presence (cluster mode)
   libspdlog-dev libcli11-dev               # logging, command line
   libgtest-dev libgmock-dev                # tests
   curl python3                             # scripts and smoke checks

@@ -192,6 +192,16 @@ int TestServer::stop(std::chrono::milliseconds timeout) {
   return status;
 }
 
+void TestServer::kill9() {
+  if (!process_) return;
+  process_->signal(SIGKILL);
+  run_until(
+      io_, [&] { return process_->eof(); }, 10s);
+  process_->reap();
+}
+
+pid_t TestServer::pid() const { return process_ ? process_->pid() : -1; }
+
 std::string TestServer::token(const std::string& user) {
   for (auto& [u, t] : tokens_)
     if (u == user) return t;

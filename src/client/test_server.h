@@ -44,6 +44,7 @@ class ChildProcess {
   void write_stdin(const std::string& text);  // blocking: tests write little
   void close_stdin();
   void signal(int sig);
+  pid_t pid() const { return pid_; }
   // After stdout ended (or with the process killed): its exit status
   // (exit code, or -signal).
   int reap();
@@ -76,6 +77,9 @@ class TestServer {
   void start(std::uint16_t port = 0, std::chrono::milliseconds timeout = 20s);
   // SIGTERM, then waits for the exit; returns the exit status.
   int stop(std::chrono::milliseconds timeout = 20s);
+  // SIGKILL: a crash. The data directory stays for a restart.
+  void kill9();
+  pid_t pid() const;
 
   std::uint16_t port() const { return port_; }
   const std::string& secret() const { return secret_; }

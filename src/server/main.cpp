@@ -8,6 +8,7 @@
 #include "auth/hs256.h"
 #include "common/clock.h"
 #include "common/ids.h"
+#include "server/bench_command.h"
 #include "server/chat_command.h"
 #include "server/config.h"
 #include "server/duration.h"
@@ -77,10 +78,12 @@ int main(int argc, char** argv) {
   token_flags.add_to(token, false);
 
   parley::server::ChatCommand chat(app);
+  parley::server::BenchCommand bench(app);
 
   CLI11_PARSE(app, argc, argv);
 
   if (chat.chosen()) return chat.run();
+  if (bench.chosen()) return bench.run();
 
   if (*serve) {
     auto config = serve_flags.resolve();
