@@ -128,10 +128,11 @@ TEST_F(SlowReader, StoppedClientIsDroppedAndOthersStayFast) {
   wait_live(carol);
 
   // bob is a separate process (`parley chat`), stopped as a phone would be.
+  // Its stdin is a pipe kept open: end of input would end the chat.
   testing::ChildProcess bob(io_, {testing::parley_binary(), "chat", "--server",
-                                  "127.0.0.1:" + std::to_string(server_->port()), "--user", "bob",
-                                  "--jwt-secret", server_->secret()},
-                            server_->dir() / "bob.log");
+                                  "127.0.0.1:" + std::to_string(server_->port()), "--token",
+                                  server_->token("bob")},
+                            server_->dir() / "bob.log", /*pipe_stdin=*/true);
   ASSERT_TRUE(run_until(io_, [&] { return bob.find_line("* connected") >= 0; }, 15s))
       << "parley chat did not connect";
   bob.signal(SIGSTOP);
