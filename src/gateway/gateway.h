@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 
@@ -26,6 +27,8 @@ struct GatewayOptions {
   std::size_t max_queue_frames = 4096;          // per connection
   std::size_t max_queue_bytes = 8 * 1024 * 1024;  // per connection
   protocol::Limits limits;
+  // Browser origins allowed besides the server's own (exact, or "*").
+  std::vector<std::string> allowed_origins;
 };
 
 struct Endpoint {

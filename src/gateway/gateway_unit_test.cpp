@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "gateway/origin_check.h"
 #include "gateway/outbound_queue.h"
 #include "gateway/upgrade_token.h"
 
@@ -16,6 +17,22 @@ TEST(UpgradeToken, HeaderWinsThenQueryThenSubprotocol) {
   EXPECT_EQ(s.token, "s.s.s");
   EXPECT_TRUE(find_upgrade_token("", "/ws", "").token.empty());
   EXPECT_TRUE(find_upgrade_token("Basic abc", "/ws", "parley").token.empty());
+}
+
+TEST(OriginCheck, SameHostListedOrNoOriginOnly) {
+  std::vector<std::string> none;
+  EXPECT_TRUE(origin_allowed("", "chat.example", none));  // not a browser
+  EXPECT_TRUE(origin_allowed("https://chat.example", "chat.example", none));
+  EXPECT_TRUE(origin_allowed("https://chat.example", "chat.example:443", none));
+  EXPECT_TRUE(origin_allowed("http://127.0.0.1:8080", "127.0.0.1:8080", none));
+  EXPECT_TRUE(origin_allowed("HTTP://Chat.Example", "chat.example", none));
+  EXPECT_FALSE(origin_allowed("https://evil.example", "chat.example", none));
+  EXPECT_FALSE(origin_allowed("http://127.0.0.1:9999", "127.0.0.1:8080", none));
+  EXPECT_FALSE(origin_allowed("null", "chat.example", none));
+  EXPECT_FALSE(origin_allowed("https://chat.example.evil.example", "chat.example", none));
+  std::vector<std::string> listed{"https://app.example"};
+  EXPECT_TRUE(origin_allowed("https://app.example", "api.example", listed));
+  EXPECT_FALSE(origin_allowed("https://other.example", "api.example", listed));
 }
 
 TEST(UpgradeToken, BearerIsCaseInsensitive) {

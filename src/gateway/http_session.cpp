@@ -6,6 +6,7 @@
 
 #include "gateway/gateway_metrics.h"
 #include "gateway/gateway_state.h"
+#include "gateway/origin_check.h"
 #include "gateway/upgrade_token.h"
 #include "gateway/websocket_session.h"
 #include "gateway/ws_frame.h"
@@ -89,6 +90,11 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
     }
     if (closing_) {
       return respond_error(503, make_error(Errc::unavailable, "server is shutting down"), false);
+    }
+    if (!origin_allowed(req[http::field::origin], req[http::field::host],
+                        state_->options.allowed_origins)) {
+      metric::auth_failures.inc();
+      return respond_error(403, make_error(Errc::forbidden, "origin not allowed"), false);
     }
     if (req[http::field::sec_websocket_version] != "13") {
       return respond_error(426, make_error(Errc::bad_request, "WebSocket version 13 only"), false);

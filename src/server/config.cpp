@@ -63,7 +63,13 @@ Status load_config_file(const std::string& path, Config& config) {
     else if (key == "jwt_secret") s = read_string(v, "jwt_secret", config.jwt_secret);
     else if (key == "log_level") s = read_string(v, "log_level", config.log_level);
     else if (key == "web_root") s = read_string(v, "web_root", config.web_root);
-    else if (key == "dev") {
+    else if (key == "allowed_origins") {
+      if (!v.is_array()) s = make_error(Errc::bad_request, "config: allowed_origins must be an array of strings");
+      for (const auto& o : v.is_array() ? v.get_array() : json::array{}) {
+        if (!o.is_string()) s = make_error(Errc::bad_request, "config: allowed_origins must be an array of strings");
+        else config.allowed_origins.emplace_back(o.get_string());
+      }
+    } else if (key == "dev") {
       if (!v.is_bool()) s = make_error(Errc::bad_request, "config: dev must be true or false");
       else config.dev_mode = v.get_bool();
     }

@@ -3,6 +3,7 @@
 // then command-line flags and the environment, each overriding the last.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 
@@ -15,7 +16,8 @@ struct Config {
   std::string jwt_secret;  // empty: read or create <data_dir>/jwt_secret
   std::string log_level = "info";
   std::string web_root;    // empty: the web client compiled into the binary
-  bool dev_mode = false;   // POST /api/dev/token signs anyone in: never in production
+  bool dev_mode = false;
+  std::vector<std::string> allowed_origins;  // browser origins besides the server's own   // POST /api/dev/token signs anyone in: never in production
 
   std::int64_t heartbeat_ms = 25'000;
   std::int64_t presence_debounce_ms = 5'000;

@@ -43,6 +43,7 @@ gateway::GatewayOptions gateway_options(const Config& c) {
   o.max_queue_frames = c.max_queue_frames;
   o.max_queue_bytes = c.max_queue_bytes;
   o.limits.max_content_bytes = c.max_content_bytes;
+  o.allowed_origins = c.allowed_origins;
   return o;
 }
 

@@ -202,3 +202,25 @@ TEST_F(AuthTest, HealthzIsOk) {
 
 }  // namespace
 }  // namespace bb
+
+namespace bb {
+namespace {
+
+// Cross-site WebSocket hijacking: a page of another origin is refused even
+// with a valid token; the server's own origin and non-browsers are not.
+TEST_F(AuthTest, ForeignBrowserOriginIsRefused) {
+  auto bearer = Headers{{"Authorization", "Bearer " + token("alice")}};
+  auto foreign = bearer;
+  foreign.push_back({"Origin", "https://evil.example"});
+  auto res = http().raw_upgrade("/ws", foreign);
+  EXPECT_EQ(res.status, 403) << res.body;
+  EXPECT_EQ(res.error_code(), "forbidden") << res.body;
+
+  auto own = bearer;
+  own.push_back({"Origin", "http://127.0.0.1:" + std::to_string(port())});
+  EXPECT_EQ(http().raw_upgrade("/ws", own).status, 101);
+  EXPECT_EQ(http().raw_upgrade("/ws", bearer).status, 101);  // no Origin: not a browser
+}
+
+}  // namespace
+}  // namespace bb
