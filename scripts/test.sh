@@ -19,6 +19,7 @@ trap cleanup EXIT
 PARLEY_PG_URLS=$(scripts/services/postgres.sh start "$pg_dir" "${PARLEY_TEST_PG_PORT:-55432}")
 PARLEY_REDIS_URLS=$(scripts/services/redis.sh start "$redis_dir" \
                     "${PARLEY_TEST_REDIS_PORT:-56379}" "$(( ${PARLEY_TEST_REDIS_PORT:-56379} + 1 ))")
-export PARLEY_PG_URLS PARLEY_REDIS_URLS
+PARLEY_REDIS_DIR=$redis_dir  # the failure tests restart one node there
+export PARLEY_PG_URLS PARLEY_REDIS_URLS PARLEY_REDIS_DIR
 
 ctest --test-dir build --output-on-failure -j"$(nproc)" --timeout 300 "$@"
