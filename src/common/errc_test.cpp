@@ -33,6 +33,15 @@ TEST(Ids, UniqueAndValid) {
   EXPECT_FALSE(valid_user_id(std::string(129, 'a')));
 }
 
+TEST(Ids, TimeOrderedIdsSortByCreation) {
+  auto a = new_time_ordered_id("m_");
+  auto b = new_time_ordered_id("m_");
+  EXPECT_EQ(a.size(), 26u);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.substr(0, 8), b.substr(0, 8));  // same time prefix within a ms-ish window
+  EXPECT_TRUE(valid_user_id(a));
+}
+
 TEST(Ids, DirectConversationIdIsThePairs) {
   auto ab = direct_conversation_id("alice", "bob");
   EXPECT_EQ(ab, direct_conversation_id("bob", "alice"));

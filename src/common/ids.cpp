@@ -1,6 +1,7 @@
 #include "common/ids.h"
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <random>
@@ -26,6 +27,16 @@ std::string new_id(std::string_view prefix) {
   out.reserve(prefix.size() + 24);
   for (int i = 0; i < 16; ++i) out.push_back(hex[(a >> (60 - 4 * i)) & 0xf]);
   for (int i = 0; i < 8; ++i) out.push_back(hex[(b >> (60 - 4 * i)) & 0xf]);
+  return out;
+}
+
+std::string new_time_ordered_id(std::string_view prefix) {
+  static constexpr char hex[] = "0123456789abcdef";
+  auto ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count());
+  std::string out = new_id(prefix);  // prefix + 24 random hex digits
+  for (int i = 0; i < 11; ++i) out[prefix.size() + i] = hex[(ms >> (40 - 4 * i)) & 0xf];
   return out;
 }
 

@@ -153,7 +153,7 @@ void ChatService::send(const std::string& user_id, protocol::SendFrame f, SendDo
   op.conversation_id = std::move(f.conversation_id);
   op.sender_id = user_id;
   op.client_msg_id = std::move(f.client_msg_id);
-  op.message_id = new_id("m_");
+  op.message_id = new_time_ordered_id("m_");
   op.content = std::move(f.content);
   op.kind = std::move(f.kind);
   op.reply_to = std::move(f.reply_to);

@@ -31,6 +31,9 @@ Status configure_common(Db& db) {
   // apply() returns and its acks go out. Set on the reader too: whichever
   // connection closes last checkpoints the WAL into the main file.
   if (auto s = db.exec("PRAGMA synchronous = FULL"); !s) return s;
+  // A page cache of 64 MiB (default 2 MiB): profiles of group commits showed
+  // the writer re-reading index pages from the OS with pread on every batch.
+  if (auto s = db.exec("PRAGMA cache_size = -65536"); !s) return s;
   return db.exec("PRAGMA temp_store = MEMORY");
 }
 
