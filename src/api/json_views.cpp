@@ -1,5 +1,8 @@
 #include "api/json_views.h"
 
+#include "protocol/server_frames.h"
+#include "service/message_fields.h"
+
 namespace parley::api {
 
 void write_conversation(protocol::JsonWriter& w, const store::Conversation& c) {
@@ -24,17 +27,9 @@ void write_conversation(protocol::JsonWriter& w, const store::Conversation& c) {
 }
 
 void write_message(protocol::JsonWriter& w, const store::Message& m) {
-  w.begin_object()
-      .field("conversation_id", m.conversation_id)
-      .field("seq", m.seq)
-      .field("message_id", m.message_id)
-      .field("sender_id", m.sender_id)
-      .field("client_msg_id", m.client_msg_id)
-      .field("content", m.content)
-      .field("kind", m.kind)
-      .string_or_null("reply_to", m.reply_to)
-      .field("ts", m.ts)
-      .field("version", m.version)
+  w.begin_object();
+  protocol::write_message_fields(w, service::message_fields(m));
+  w.field("version", m.version)
       .field("deleted", m.deleted)
       .end_object();
 }

@@ -60,11 +60,8 @@ std::string encode_ack(std::string_view req, const MessageFields& m) {
   return w.take();
 }
 
-std::string encode_message(const MessageFields& m) {
-  JsonWriter w(160 + m.content.size());
-  w.begin_object()
-      .field("type", "message")
-      .field("conversation_id", m.conversation_id)
+void write_message_fields(JsonWriter& w, const MessageFields& m) {
+  w.field("conversation_id", m.conversation_id)
       .field("seq", m.seq)
       .field("message_id", m.message_id)
       .field("sender_id", m.sender_id)
@@ -73,6 +70,12 @@ std::string encode_message(const MessageFields& m) {
       .field("kind", m.kind)
       .string_or_null("reply_to", m.reply_to)
       .field("ts", m.ts);
+}
+
+std::string encode_message(const MessageFields& m) {
+  JsonWriter w(160 + m.content.size());
+  w.begin_object().field("type", "message");
+  write_message_fields(w, m);
   if (m.version > 1) w.field("version", m.version);
   if (m.deleted) w.field("deleted", true);
   w.end_object();

@@ -51,6 +51,11 @@ std::string encode_hello(const HelloFields& h);
 std::string encode_synced(const SyncedFields& s);
 std::string encode_reconnect(std::int64_t after_ms);
 std::string encode_ack(std::string_view req, const MessageFields& m);
+class JsonWriter;
+// The fields every view of a message shares (the `message` frame, REST
+// history), from conversation_id to ts, into an open object.
+void write_message_fields(JsonWriter& w, const MessageFields& m);
+
 // Adds version (when > 1) and deleted (when true): a replayed message shows
 // its latest state.
 std::string encode_message(const MessageFields& m);

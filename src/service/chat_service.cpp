@@ -6,26 +6,11 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "protocol/server_frames.h"
+#include "service/message_fields.h"
 #include "service/service_metrics.h"
 
 namespace parley::service {
 namespace {
-
-protocol::MessageFields fields_of(const store::Message& m) {
-  protocol::MessageFields f;
-  f.conversation_id = m.conversation_id;
-  f.seq = m.seq;
-  f.message_id = m.message_id;
-  f.sender_id = m.sender_id;
-  f.client_msg_id = m.client_msg_id;
-  f.content = m.content;
-  f.kind = m.kind;
-  f.reply_to = m.reply_to;
-  f.ts = m.ts;
-  f.version = m.version;
-  f.deleted = m.deleted;
-  return f;
-}
 
 std::int64_t monotonic_ms() {
   using namespace std::chrono;
@@ -170,7 +155,7 @@ void ChatService::send(const std::string& user_id, protocol::SendFrame f, SendDo
     bus::Envelope e;
     if (!appended.duplicate) {
       e.target = appended.message.conversation_id;
-      e.frame = protocol::share(protocol::encode_message(fields_of(appended.message)));
+      e.frame = protocol::share(protocol::encode_message(message_fields(appended.message)));
       e.seq = appended.message.seq;
     }
     done(std::move(appended));
@@ -187,7 +172,7 @@ void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string& 
                          protocol::SendFrame& f) {
   send(conn->user_id(), std::move(f), [this, conn, req](Result<store::AppendResult> r) {
     if (!r) return reply_error(conn, req, r.error());
-    conn->send(protocol::share(protocol::encode_ack(req, fields_of(r->message))));
+    conn->send(protocol::share(protocol::encode_ack(req, message_fields(r->message))));
   });
 }
 
@@ -245,7 +230,7 @@ void ChatService::edit(const gateway::ConnectionPtr& conn, const std::string& re
     conn->send(protocol::share(protocol::encode_ok(req)));
     const auto& m = std::get<store::EditResult>(*r).message;
     b_.bus.publish({bus::Envelope::Scope::conversation, m.conversation_id,
-                    protocol::share(protocol::encode_message_updated(fields_of(m))), {}, {}});
+                    protocol::share(protocol::encode_message_updated(message_fields(m))), {}, {}});
   });
 }
 
@@ -291,7 +276,7 @@ void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string& 
     for (const auto& m : page->messages) {
       upto = m.seq;
       if (!delivery_.replay_wanted(*conn, conversation_id, m.seq)) continue;  // sent live
-      auto frame = protocol::share(protocol::encode_message(fields_of(m)));
+      auto frame = protocol::share(protocol::encode_message(message_fields(m)));
       if (delivery_.on_send(*conn, conversation_id, m.seq, frame, now, /*replay=*/true) ==
           DeliveryTracker::Verdict::overflow)
         return too_slow(conn);
