@@ -4,6 +4,8 @@
 
 #include "support.h"
 
+#include <thread>
+
 namespace bb {
 namespace {
 
@@ -42,6 +44,14 @@ class RestTest : public BlackboxTest {
                          json::object{{"client_msg_id", cm}, {"content", content}});
     require(r.status == 201, "POST message: " + std::to_string(r.status) + " " + r.body);
     return obj(*r.json);
+  }
+
+  // Activity is ordered by the millisecond a message was stored (ties by
+  // id): a test that needs a strict order waits for the clock to pass the
+  // last message's ts (at most a millisecond).
+  void after(const json::object& ack) {
+    auto ts = *num(ack, "ts");
+    while (unix_now_ms() <= ts) std::this_thread::yield();
   }
 };
 
@@ -116,8 +126,8 @@ TEST_F(RestTest, ListIsOrderedByRecentActivityWithUnreadCounts) {
   std::string c3 = create_group("bob", {"alice"}, "c3");
   post_message("bob", c1, "a1");
   post_message("bob", c2, "b1");
-  post_message("bob", c2, "b2");
-  post_message("bob", c3, "c1m");
+  after(post_message("bob", c2, "b2"));
+  after(post_message("bob", c3, "c1m"));
   post_message("bob", c1, "a2");
   post_message("bob", c1, "a3");
   // Activity order now: c1 (latest), c3, c2.
@@ -170,7 +180,7 @@ TEST_F(RestTest, ListCursorPaging) {
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) {
     ids.push_back(create_group("alice", {"bob"}, "p" + std::to_string(i)));
-    post_message("alice", ids.back(), "m" + std::to_string(i));
+    after(post_message("alice", ids.back(), "m" + std::to_string(i)));
   }
   std::vector<std::string> expect(ids.rbegin(), ids.rend());  // most recent first
   std::vector<std::string> seen;
