@@ -227,6 +227,9 @@ void RestApi::on_http(gateway::HttpRequest request, Respond respond) {
     return respond(error_response(make_error(Errc::unauthorized, "missing bearer token")));
   auto user = service_.authenticate(token);
   if (!user) return respond(error_response(user.error()));
+  for (auto* module : options_.modules) {
+    if (module->handle(AuthedRequest{*user, request, *target}, respond)) return;
+  }
   route(service_, Call{std::move(user).value(), request, *target, respond});
 }
 

@@ -1,6 +1,9 @@
 #pragma once
 // The REST API (docs/protocol.md, "REST"): routes HTTP requests to the chat
 // service and shapes its answers as JSON.
+#include <vector>
+
+#include "api/route_module.h"
 #include "gateway/http_handler.h"
 #include "service/chat_service.h"
 #include "web/static_files.h"
@@ -12,6 +15,9 @@ struct RestOptions {
   const web::StaticFiles* files = nullptr;
   // Development sign-in (`serve --dev`): mints a token for any user id.
   std::function<std::string(const std::string& user_id)> dev_token;
+  // Feature routes (media, search, devices), tried in order before the core
+  // routes; not owned.
+  std::vector<RouteModule*> modules;
 };
 
 class RestApi final : public gateway::HttpHandler {
