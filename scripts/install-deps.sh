@@ -13,13 +13,18 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev   # Asio, Beast, JSON (1.81, not the default 1.74)
   libsqlite3-dev libssl-dev                # embedded store, JWT HMAC
   libpq-dev                                # PostgreSQL store (cluster mode)
+  libcurl4-openssl-dev                     # push providers: HTTPS, HTTP/2 (APNs)
   libhiredis-dev                           # Redis bus and presence (cluster mode)
+  libnats-dev                              # JetStream event log (cluster mode)
   libspdlog-dev libcli11-dev               # logging, command line
   libgtest-dev libgmock-dev                # tests
   curl python3                             # scripts and smoke checks
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium)                     # web client end-to-end tests
+  packages+=(clang-14 libclang-rt-14-dev)  # fuzz targets (scripts/fuzz.sh)
+  packages+=(haproxy)                      # cluster tests run deploy/haproxy.cfg
+  packages+=(nats-server)                  # JetStream for the event log's integration tests
   command -v node >/dev/null || packages+=(nodejs npm)
 fi
 
@@ -37,4 +42,8 @@ fi
 if [[ "${1:-}" == "--test" && ! -d web/node_modules/playwright-core ]]; then
   # Only playwright-core: it drives Debian's Chromium and downloads no browser.
   (cd web && npm ci --no-audit --no-fund --loglevel=error)
+fi
+if [[ "${1:-}" == "--test" && ! -d bench/node-baseline/node_modules/ws ]]; then
+  # The Node.js baseline's smoke test (ws, redis): bench/node-baseline/README.md.
+  (cd bench/node-baseline && npm ci --no-audit --no-fund --loglevel=error)
 fi

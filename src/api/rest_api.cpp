@@ -15,7 +15,10 @@ using gateway::HttpResponse;
 using Respond = std::function<void(HttpResponse)>;
 
 HttpResponse error_response(const Error& e) {
-  return {http_status(e.code), protocol::encode_error_body(e)};
+  HttpResponse r{http_status(e.code), protocol::encode_error_body(e)};
+  if (e.retry_after_ms > 0)
+    r.headers.emplace_back("Retry-After", std::to_string((e.retry_after_ms + 999) / 1000));
+  return r;
 }
 
 HttpResponse json_response(int status, std::string body) { return {status, std::move(body)}; }
@@ -207,12 +210,27 @@ void RestApi::dev_sign_in(const gateway::HttpRequest& request, const Respond& re
   respond(json_response(200, w.take()));
 }
 
+std::size_t RestApi::body_limit(std::string_view method, std::string_view target,
+                               std::size_t default_limit) {
+  auto parsed = parse_target(target);
+  if (!parsed) return default_limit;
+  for (auto* module : options_.modules) {
+    if (std::size_t limit = module->body_limit(method, *parsed)) return limit;
+  }
+  return default_limit;
+}
+
 void RestApi::on_http(gateway::HttpRequest request, Respond respond) {
   auto target = parse_target(request.target);
   if (!target) return respond(error_response(make_error(Errc::bad_request, "bad request target")));
   const auto& seg = target->segments;
   if (seg.size() == 1 && seg[0] == "healthz") {
     return respond(json_response(200, R"({"status":"ok"})"));
+  }
+  if (seg.size() == 1 && seg[0] == "readyz") {
+    if (!options_.readiness) return respond(json_response(200, R"({"status":"ready"})"));
+    auto [ready, body] = options_.readiness();
+    return respond(json_response(ready ? 200 : 503, std::move(body)));
   }
   if (seg.size() == 1 && seg[0] == "metrics") {
     return respond({200, metrics::render_all(), "text/plain; version=0.0.4"});
@@ -222,7 +240,14 @@ void RestApi::on_http(gateway::HttpRequest request, Respond respond) {
     return serve_file(request, path, respond);
   }
   if (seg.size() == 3 && seg[1] == "dev" && seg[2] == "token") return dev_sign_in(request, respond);
-  auto token = gateway::bearer_token(request.authorization);
+  std::string_view token = gateway::bearer_token(request.authorization);
+  if (token.empty()) {
+    for (auto* module : options_.modules) {
+      if (!module->token_in_query(request, *target)) continue;
+      if (const std::string* t = target->param("token")) token = *t;
+      break;
+    }
+  }
   if (token.empty())
     return respond(error_response(make_error(Errc::unauthorized, "missing bearer token")));
   auto user = service_.authenticate(token);

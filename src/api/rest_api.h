@@ -18,6 +18,8 @@ struct RestOptions {
   // Feature routes (media, search, devices), tried in order before the core
   // routes; not owned.
   std::vector<RouteModule*> modules;
+  // GET /readyz: {ready, JSON body}; none: ready whenever /healthz is.
+  std::function<std::pair<bool, std::string>()> readiness;
 };
 
 class RestApi final : public gateway::HttpHandler {
@@ -26,6 +28,9 @@ class RestApi final : public gateway::HttpHandler {
       : service_(service), options_(std::move(options)) {}
   void on_http(gateway::HttpRequest request,
                std::function<void(gateway::HttpResponse)> respond) override;
+  // The largest a module asks for (RouteModule::body_limit), else the default.
+  std::size_t body_limit(std::string_view method, std::string_view target,
+                         std::size_t default_limit) override;
 
  private:
   void serve_file(const gateway::HttpRequest& request, std::string_view path,

@@ -6,7 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -60,6 +62,20 @@ int pid_of_port(std::uint16_t port) {
   return 0;
 }
 
+// "HOST:PORT,HOST:PORT" -> gateways; false on a malformed entry.
+bool parse_gateways(const std::string& text, std::vector<Gateway>& out) {
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    auto colon = item.rfind(':');
+    if (colon == std::string::npos || colon == 0) return false;
+    char* end = nullptr;
+    long port = std::strtol(item.c_str() + colon + 1, &end, 10);
+    if (*end != 0 || port <= 0 || port > 65535) return false;
+    out.push_back({item.substr(0, colon), static_cast<std::uint16_t>(port)});
+  }
+  return !out.empty();
+}
+
 json::object summary(const Histogram& h) {
   return {{"count", h.count()},          {"p50", h.percentile(50)},
           {"p90", h.percentile(90)},     {"p99", h.percentile(99)},
@@ -75,6 +91,10 @@ class Coordinator {
     json::object out;
     out["scenario"] = o_.scenario;
     out["server"] = o_.host + ":" + std::to_string(o_.port);
+    json::array gateways;
+    for (auto& g : o_.gateway_list)
+      gateways.push_back(json::value(g.host + ":" + std::to_string(g.port)));
+    out["gateways"] = std::move(gateways);
     out["procs"] = o_.procs;
     out["load_average_start"] = load_average();
 
@@ -83,17 +103,26 @@ class Coordinator {
     Plan plan;
     if (!make_plan(o_, plan, error)) return fail(error);
     total_ = plan.conns.size();
+    for (std::size_t i = 0; i < total_; ++i) plan.conns[i].gateway = i % o_.gateway_list.size();
     if (total_ / static_cast<std::size_t>(o_.procs) + 1 > kMaxFilesPerProc)
       return fail("too many connections per process: use --procs " +
                   std::to_string(total_ / kMaxFilesPerProc + 1) + " or more");
     out["connections"] = total_;
 
-    int server_pid = o_.server_pid;
+    // idle: the server's process, or every gateway's (a cluster, the Node baseline).
+    std::vector<int> server_pids;
     long rss_before = 0;
     if (o_.scenario == "idle") {
-      if (server_pid == 0) server_pid = pid_of_port(o_.port);
-      if (server_pid == 0) return fail("idle: server pid not found; pass --server-pid");
-      rss_before = rss_kib(server_pid);
+      if (o_.server_pid != 0) server_pids.push_back(o_.server_pid);
+      for (std::size_t k = 0; o_.server_pid == 0 && k < o_.gateway_list.size(); ++k) {
+        int pid = pid_of_port(o_.gateway_list[k].port);
+        if (pid == 0)
+          return fail("idle: server pid not found on port " +
+                      std::to_string(o_.gateway_list[k].port) + "; pass --server-pid");
+        if (std::find(server_pids.begin(), server_pids.end(), pid) == server_pids.end())
+          server_pids.push_back(pid);
+      }
+      for (int pid : server_pids) rss_before += rss_kib(pid);
     }
 
     void* mem = mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
@@ -123,8 +152,14 @@ class Coordinator {
 
     if (o_.scenario == "idle") {
       wait_for([] { return false; }, 1.0);  // settle
-      long rss_after = rss_kib(server_pid);
-      out["server_pid"] = server_pid;
+      long rss_after = 0;
+      json::array pids;
+      for (int pid : server_pids) {
+        rss_after += rss_kib(pid);
+        pids.push_back(pid);
+      }
+      out["server_pid"] = server_pids.front();
+      out["server_pids"] = std::move(pids);
       out["rss_before_kib"] = rss_before;
       out["rss_after_kib"] = rss_after;
       out["rss_growth_kib"] = rss_after - rss_before;
@@ -287,6 +322,18 @@ class Coordinator {
 int run(const Options& o) {
   Options options = o;
   options.procs = std::clamp(options.procs, 1, kMaxProcs);
+  if (options.gateways.empty())
+    if (const char* env = std::getenv("PARLEY_BENCH_GATEWAYS"); env && *env) options.gateways = env;
+  if (options.gateways.empty()) {
+    options.gateway_list = {{options.host, options.port}};
+  } else {
+    if (!parse_gateways(options.gateways, options.gateway_list)) {
+      std::cerr << "parley bench: bad gateway list " << options.gateways << " (HOST:PORT,...)\n";
+      return 2;
+    }
+    options.host = options.gateway_list.front().host;  // REST goes to the first
+    options.port = options.gateway_list.front().port;
+  }
   return Coordinator(options).run();
 }
 

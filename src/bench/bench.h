@@ -6,13 +6,24 @@
 // a progress line on stderr every second and merges their histograms.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace parley::bench {
+
+struct Gateway {
+  std::string host;
+  std::uint16_t port = 0;
+};
 
 struct Options {
   std::string scenario;  // idle | fanout | durable | reconnect
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
+  // "HOST:PORT,HOST:PORT,...": connection i goes to gateway i % n, REST to
+  // the first; idle sums the RSS of every gateway's process. Empty: the env
+  // PARLEY_BENCH_GATEWAYS, else host:port alone. run() fills gateway_list.
+  std::string gateways;
+  std::vector<Gateway> gateway_list;
   std::string secret;  // HS256: tokens are minted locally
 
   int connections = 100;  // idle, durable, reconnect

@@ -12,6 +12,7 @@ struct Conn {
   std::string user;
   std::string conversation;  // tracked, and where a sender sends ("" for idle)
   bool sender = false;
+  std::size_t gateway = 0;  // index in Options::gateway_list
 };
 
 struct Plan {

@@ -70,8 +70,9 @@ class Worker {
   void open(std::size_t i) {
     Local& l = mine_[i];
     client::Options co;
-    co.host = o_.host;
-    co.port = o_.port;
+    const Gateway& g = o_.gateway_list[l.conn->gateway];
+    co.host = g.host;
+    co.port = g.port;
     co.token = mint_token(l.conn->user, o_.secret);
     co.backoff_max = std::chrono::milliseconds(o_.backoff_max_ms);
     co.connect_timeout = std::chrono::milliseconds(30'000);

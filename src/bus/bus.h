@@ -21,6 +21,13 @@ struct Envelope {
   std::string skip_session;  // (receipts: the device that sent it)
   std::int64_t seq = 0;      // for `message` frames: per-device de-duplication
   bool ephemeral = false;    // typing, presence: may be dropped under pressure
+  // A control envelope carries no frame: it tells every gateway that hears
+  // it that shared state changed, so caches are dropped and subscriptions
+  // redone. members_changed: `about` is the user who joined or left (on a
+  // conversation channel) or the conversation (on a user channel).
+  enum class Control : unsigned char { none, members_changed };
+  Control control = Control::none;
+  std::string about = {};
 };
 
 class Bus {

@@ -2,6 +2,7 @@
 // requests the application makes. Frames from the server: client_inbound.cpp.
 #include <algorithm>
 #include <random>
+#include <tuple>
 
 #include "client/client_impl.h"
 #include "common/ids.h"
@@ -76,6 +77,7 @@ void Client::Impl::start() {
 void Client::Impl::connect() {
   if (shut_down_) return;
   set_state(State::connecting);
+  if (options_.endpoint_provider) std::tie(options_.host, options_.port) = options_.endpoint_provider();
   conn_ = WsConnection::create(io_, *this);
   conn_->open(
       WsConnection::Target{options_.host, options_.port, "/ws", token(), options_.connect_timeout});

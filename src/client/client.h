@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "client/events.h"
 #include "common/result.h"
@@ -30,6 +31,10 @@ struct Options {
   // When set, asked for a token on every (re)connect and REST call instead
   // of `token`; it must answer at once (no blocking).
   std::function<std::string()> token_provider;
+  // When set, asked on every (re)connect for the gateway to use instead of
+  // host and port: a client that knows several gateways fails over by
+  // answering another one (behind a load balancer, leave it unset).
+  std::function<std::pair<std::string, std::uint16_t>()> endpoint_provider;
 
   std::chrono::milliseconds backoff_base{250};
   std::chrono::milliseconds backoff_max{30'000};

@@ -34,6 +34,8 @@ std::string_view wire_name(const std::error_code& ec) noexcept {
     case Errc::conflict: return "conflict";
     case Errc::unavailable: return "unavailable";
     case Errc::internal: return "internal";
+    case Errc::unsupported_media_type: return "unsupported_media_type";
+    case Errc::range_not_satisfiable: return "range_not_satisfiable";
   }
   return "internal";
 }
@@ -52,6 +54,8 @@ int http_status(const std::error_code& ec) noexcept {
     case Errc::conflict: return 409;
     case Errc::unavailable: return 503;
     case Errc::internal: return 500;
+    case Errc::unsupported_media_type: return 415;
+    case Errc::range_not_satisfiable: return 416;
   }
   return 500;
 }

@@ -17,7 +17,9 @@ enum class Errc {
   rate_limited,
   conflict,
   unavailable,  // retryable: a backend is down or shutting down
-  internal,
+  unsupported_media_type,  // an upload whose sniffed type is not allowed (415)
+  range_not_satisfiable,   // a Range past the end of the content (416)
+  internal,  // stays last: clients map wire names back by walking up to it
 };
 
 const std::error_category& parley_category() noexcept;

@@ -1,5 +1,6 @@
 #pragma once
 // Expected failures are values: Result<T> holds a T or an Error.
+#include <cstdint>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -12,6 +13,7 @@ namespace parley {
 struct Error {
   std::error_code code;
   std::string message;  // for people; never holds message content or tokens
+  std::int64_t retry_after_ms = 0;  // rate_limited: when a retry may pass (0: not said)
 };
 
 inline Error make_error(Errc e, std::string message = {}) {

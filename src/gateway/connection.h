@@ -22,7 +22,14 @@ class Connection {
   // messages never are: the connection is closed instead.
   virtual void send(Frame frame, bool ephemeral = false) = 0;
   virtual void close(std::uint16_t code, std::string_view reason) = 0;
+  // The expiry of the token the connection was opened with (Admission);
+  // 0 when unknown. A refresh moves the service's deadline, not this.
+  virtual std::int64_t token_expires_s() const { return 0; }
 };
+
+// Close code for a connection whose token expired without a refresh
+// (docs/protocol.md): reconnect with a fresh token.
+inline constexpr std::uint16_t kCloseTokenExpired = 4001;
 
 using ConnectionPtr = std::shared_ptr<Connection>;
 

@@ -3,6 +3,7 @@
 // types cross this line.
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -13,6 +14,8 @@ struct HttpRequest {
   std::string target;  // path and query, as sent
   std::string authorization;
   std::string content_type;
+  std::string range;          // Range (media downloads)
+  std::string if_none_match;  // If-None-Match (media downloads)
   std::string body;
 };
 
@@ -30,6 +33,12 @@ class HttpHandler {
   // Called on the gateway's event loop. respond may be called later (after a
   // durable write), exactly once, on the event loop.
   virtual void on_http(HttpRequest request, std::function<void(HttpResponse)> respond) = 0;
+  // The largest body this request may carry, decided from its method and
+  // target before the body is read: uploads need more than the default.
+  virtual std::size_t body_limit(std::string_view method, std::string_view target,
+                                 std::size_t default_limit) {
+    return default_limit;
+  }
 };
 
 }  // namespace parley::gateway

@@ -42,17 +42,69 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
   }
 
  private:
+  // Two clocks (docs/protocol.md "Limits"): between requests a keep-alive
+  // connection may sit idle for http_idle_timeout; once a request has begun
+  // (and from the moment of accept) its headers must all arrive within
+  // handshake_timeout, so a client trickling bytes (slow-header attack)
+  // cannot hold a connection open.
   void read_next() {
     parser_.emplace();
-    parser_->body_limit(state_->options.max_body_bytes);
+    parser_->body_limit(boost::none);  // chosen per request once its header is in (read_body)
     parser_->header_limit(16 * 1024);
     buffer_.max_size(64 * 1024);
-    stream_.expires_after(state_->options.http_idle_timeout);
     busy_ = false;
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->on_read(ec);
-                     });
+    if (fresh_ || buffer_.size() > 0) {
+      fresh_ = false;
+      return read_header();
+    }
+    stream_.expires_after(state_->options.http_idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](
+                                                       beast::error_code ec, std::size_t n) {
+      if (ec) return self->close_socket();  // idle too long, or closed
+      self->buffer_.commit(n);
+      self->read_header();
+    });
+  }
+
+  void read_header() {
+    stream_.expires_after(state_->options.handshake_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          if (ec || self->parser_->is_done()) return self->on_read(ec);
+          self->read_body();
+        });
+  }
+
+  // The handler picks the body limit from the method and target (uploads
+  // take more than max_body_bytes); a declared length over it is refused
+  // before any of the body is read.
+  void read_body() {
+    const auto& h = parser_->get();
+    const std::size_t limit =
+        state_->http.body_limit(h.method_string(), h.target(), state_->options.max_body_bytes);
+    if (auto n = parser_->content_length(); n && *n > limit) {
+      return on_read(http::error::body_limit);
+    }
+    parser_->body_limit(limit);
+    // The body has the idle clock: a large upload may take a while, so it
+    // gets a second more per 256 KiB of limit above the default.
+    const auto extra = std::chrono::seconds(
+        limit > state_->options.max_body_bytes ? limit / (256 * 1024) : 0);
+    stream_.expires_after(state_->options.http_idle_timeout + extra);
+    auto read = [self = shared_from_this()] {
+      http::async_read(self->stream_, self->buffer_, *self->parser_,
+                       [self](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    };
+    if (beast::iequals(h[http::field::expect], "100-continue")) {
+      // curl waits for this (up to a second) before it sends a large body.
+      static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      return net::async_write(stream_, net::buffer(kContinue),
+                              [self = shared_from_this(), read](beast::error_code ec, std::size_t) {
+                                if (ec) return self->close_socket();
+                                read();
+                              });
+    }
+    read();
   }
 
   void on_read(beast::error_code ec) {
@@ -74,6 +126,8 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
     r.target = std::string(req.target());
     r.authorization = std::string(req[http::field::authorization]);
     r.content_type = std::string(req[http::field::content_type]);
+    r.range = std::string(req[http::field::range]);
+    r.if_none_match = std::string(req[http::field::if_none_match]);
     r.body = std::move(req.body());
     bool keep_alive = req.keep_alive() && !closing_;
     unsigned version = req.version();
@@ -109,10 +163,11 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
       metric::auth_failures.inc();
       return respond_error(401, make_error(Errc::unauthorized, "missing token"), false);
     }
-    auto user = state_->chat.authenticate(found.token);
-    if (!user) {
-      metric::auth_failures.inc();
-      return respond_error(401, user.error(), false);
+    auto admitted = state_->chat.admit(found.token);
+    if (!admitted) {
+      // 401 for a bad token, 429 for one connection too many.
+      if (admitted.error().code == make_error_code(Errc::unauthorized)) metric::auth_failures.inc();
+      return respond_error(http_status(admitted.error().code), admitted.error(), false);
     }
 
     std::string handshake =
@@ -130,7 +185,7 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
     registered_ = false;
     stream_.expires_never();
     start_websocket_session(state_, stream_.release_socket(), std::move(handshake),
-                            std::move(early), std::move(user).value());
+                            std::move(early), std::move(admitted).value());
   }
 
   void respond_error(int status, const Error& e, bool keep_alive) {
@@ -167,6 +222,7 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   bool registered_ = true;
+  bool fresh_ = true;  // no request read yet: the handshake clock runs from accept
   bool busy_ = false;
   bool closing_ = false;
 };

@@ -44,10 +44,11 @@ class WebsocketSession final : public Connection,
                                public Closable,
                                public std::enable_shared_from_this<WebsocketSession> {
  public:
-  WebsocketSession(std::shared_ptr<Gateway::State> state, tcp::socket socket, std::string user_id)
+  WebsocketSession(std::shared_ptr<Gateway::State> state, tcp::socket socket, Admission admission)
       : state_(std::move(state)),
         socket_(std::move(socket)),
-        user_id_(std::move(user_id)),
+        user_id_(std::move(admission.user_id)),
+        token_expires_s_(admission.token_expires_s),
         session_id_(new_id("s_")),
         parser_(state_->options.max_frame_bytes),
         queue_(state_->options.max_queue_frames, state_->options.max_queue_bytes),
@@ -77,6 +78,7 @@ class WebsocketSession final : public Connection,
   // ---- Connection ----
   const std::string& user_id() const override { return user_id_; }
   const std::string& session_id() const override { return session_id_; }
+  std::int64_t token_expires_s() const override { return token_expires_s_; }
 
   void send(Frame frame, bool ephemeral) override {
     if (closing_ || !open_) return;
@@ -262,6 +264,7 @@ class WebsocketSession final : public Connection,
   tcp::socket socket_;
   std::string user_id_;
   std::string session_id_;
+  std::int64_t token_expires_s_ = 0;
   ws::FrameParser parser_;
   OutboundQueue queue_;
   std::vector<OutboundQueue::Entry> in_flight_;
@@ -282,9 +285,9 @@ class WebsocketSession final : public Connection,
 
 void start_websocket_session(std::shared_ptr<Gateway::State> state, tcp::socket socket,
                              std::string handshake, std::string early_bytes,
-                             std::string user_id) {
+                             Admission admission) {
   auto session =
-      std::make_shared<WebsocketSession>(std::move(state), std::move(socket), std::move(user_id));
+      std::make_shared<WebsocketSession>(std::move(state), std::move(socket), std::move(admission));
   session->start(std::move(handshake), std::move(early_bytes));
 }
 

@@ -13,6 +13,6 @@ namespace parley::gateway {
 // client sent behind its upgrade request, already read.
 void start_websocket_session(std::shared_ptr<Gateway::State> state,
                              boost::asio::ip::tcp::socket socket, std::string handshake,
-                             std::string early_bytes, std::string user_id);
+                             std::string early_bytes, Admission admission);
 
 }  // namespace parley::gateway

@@ -84,6 +84,25 @@ bool known_kind(std::string_view k) {
   return k == "text" || k == "image" || k == "file" || k == "system";
 }
 
+// media: {media_id, name?}; other fields a client puts there (size,
+// content_type, ...) are ignored: the server's record decides them. An
+// image or file message without media stays valid (older clients put a
+// link in content).
+void read_media(FieldReader& r, SendFrame& f) {
+  auto* v = r.object().if_contains("media");
+  if (!v || v->is_null()) return;
+  if (f.kind != "image" && f.kind != "file")
+    return r.fail(Errc::bad_request, "media is only for kinds image and file");
+  if (!v->is_object()) return r.fail(Errc::bad_request, "media must be an object");
+  FieldReader m(v->get_object(), r.limits());
+  MediaRef ref;
+  ref.media_id = m.id("media_id");
+  ref.name = m.string("name", false);
+  if (!m.error() && ref.name.size() > 1024) m.fail(Errc::bad_request, "media.name is over 1024 bytes");
+  if (m.error()) return r.fail(Errc::bad_request, "media: " + m.error()->message);
+  f.media = std::move(ref);
+}
+
 SendFrame read_send(FieldReader& r, bool conversation_required = true) {
   SendFrame f;
   f.conversation_id = r.id("conversation_id", conversation_required);
@@ -95,6 +114,7 @@ SendFrame read_send(FieldReader& r, bool conversation_required = true) {
     f.kind = std::move(kind);
   }
   f.reply_to = r.id("reply_to", false);
+  read_media(r, f);
   return f;
 }
 
@@ -160,6 +180,13 @@ Result<ClientPayload> read_payload(std::string_view type, FieldReader& r) {
     return finish<ClientPayload>(r, std::move(f));
   }
   if (type == "sync") return read_sync(r);
+  if (type == "refresh") {
+    // The verifier refuses anything over 8 KiB; this only keeps the frame sane.
+    RefreshFrame f{r.string("token", true)};
+    if (!r.error() && (f.token.empty() || f.token.size() > 8 * 1024))
+      r.fail(Errc::bad_request, "token must be 1-8192 characters");
+    return finish<ClientPayload>(r, std::move(f));
+  }
   return make_error(Errc::bad_request, "unknown frame type");
 }
 

@@ -18,12 +18,20 @@ struct Limits {
   std::size_t max_sync_conversations = 500;
 };
 
+// The attachment a client names on an "image" or "file" send: an upload of
+// its own. The server fills in everything else (size, type, dimensions)
+// from its own record, never from the client.
+struct MediaRef {
+  std::string media_id;
+  std::string name;  // shown instead of the upload's name; empty: the upload's
+};
 struct SendFrame {
   std::string conversation_id;
   std::string client_msg_id;
   std::string content;
   std::string kind = "text";
   std::string reply_to;  // empty: none
+  std::optional<MediaRef> media;  // required for "image" and "file", refused otherwise
 };
 struct TypingFrame {
   std::string conversation_id;
@@ -47,12 +55,15 @@ struct ReceivedFrame {  // transport ack: this device holds everything up to seq
   std::string conversation_id;
   std::int64_t seq = 0;
 };
+struct RefreshFrame {  // a new token for the same user, before the current one expires
+  std::string token;
+};
 struct SyncFrame {  // resume: the client's last contiguous seq per conversation
   std::vector<std::pair<std::string, std::int64_t>> conversations;
 };
 
 using ClientPayload = std::variant<SendFrame, TypingFrame, ReceiptFrame, EditFrame, DeleteFrame,
-                                   PingFrame, ReceivedFrame, SyncFrame>;
+                                   PingFrame, ReceivedFrame, SyncFrame, RefreshFrame>;
 
 struct ClientFrame {
   std::string req;  // empty when the client sent none

@@ -104,6 +104,13 @@ JsonWriter& JsonWriter::null_field(std::string_view k) {
   return *this;
 }
 
+JsonWriter& JsonWriter::raw_field(std::string_view k, std::string_view json) {
+  key(k);
+  out_ += json;
+  first_ = false;
+  return *this;
+}
+
 JsonWriter& JsonWriter::string_or_null(std::string_view k, std::string_view v) {
   return v.empty() ? null_field(k) : field(k, v);
 }

@@ -27,6 +27,9 @@ class JsonWriter {
   JsonWriter& string_or_null(std::string_view k, std::string_view v);
   // A number, or null when zero.
   JsonWriter& number_or_null(std::string_view k, std::int64_t v);
+  // JSON text the server built itself (a stored media object), copied as is:
+  // never pass anything a client wrote.
+  JsonWriter& raw_field(std::string_view k, std::string_view json);
 
   // Values inside arrays.
   JsonWriter& value(std::string_view v);

@@ -31,6 +31,42 @@ TEST(Decode, SendWithDefaults) {
   EXPECT_TRUE(s.reply_to.empty());
 }
 
+TEST(Decode, SendWithMedia) {
+  auto f = decode(R"({"type":"send","conversation_id":"c1","client_msg_id":"k","content":"",
+      "kind":"image","media":{"media_id":"md_1","name":"cat.png","size":1,"content_type":"x"}})");
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  auto& s = std::get<SendFrame>(f->payload);
+  ASSERT_TRUE(s.media.has_value());
+  EXPECT_EQ(s.media->media_id, "md_1");
+  EXPECT_EQ(s.media->name, "cat.png");
+  // Older clients: an image without media is still a valid send.
+  auto legacy = decode(R"({"type":"send","conversation_id":"c1","client_msg_id":"k",
+      "content":"https://x/cat.png","kind":"image"})");
+  ASSERT_TRUE(legacy.ok());
+  EXPECT_FALSE(std::get<SendFrame>(legacy->payload).media.has_value());
+  for (const char* bad : {
+           R"({"type":"send","conversation_id":"c","client_msg_id":"k","content":"","media":{"media_id":"md_1"}})",
+           R"({"type":"send","conversation_id":"c","client_msg_id":"k","content":"","kind":"file","media":"md_1"})",
+           R"({"type":"send","conversation_id":"c","client_msg_id":"k","content":"","kind":"file","media":{}})",
+           R"({"type":"send","conversation_id":"c","client_msg_id":"k","content":"","kind":"file","media":{"media_id":5}})",
+       }) {
+    auto r = decode(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(code_of(r), Errc::bad_request) << bad;
+  }
+}
+
+TEST(Encode, MediaIsCopiedAsTheServerBuiltIt) {
+  MessageFields m;
+  m.kind = "image";
+  m.media = R"({"media_id":"md_1","size":3})";
+  auto v = boost::json::parse(encode_message(m)).as_object();
+  EXPECT_EQ(v.at("media").at("media_id").as_string(), "md_1");
+  EXPECT_EQ(v.at("media").at("size").as_int64(), 3);
+  m.media = {};
+  EXPECT_FALSE(boost::json::parse(encode_message(m)).as_object().contains("media"));
+}
+
 TEST(Decode, ReceiptEditDeleteTypingPing) {
   auto r = decode(R"({"type":"receipt","conversation_id":"c","status":"read","seq":4})");
   ASSERT_TRUE(r.ok());

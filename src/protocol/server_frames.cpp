@@ -70,10 +70,11 @@ void write_message_fields(JsonWriter& w, const MessageFields& m) {
       .field("kind", m.kind)
       .string_or_null("reply_to", m.reply_to)
       .field("ts", m.ts);
+  if (!m.media.empty()) w.raw_field("media", m.media);
 }
 
 std::string encode_message(const MessageFields& m) {
-  JsonWriter w(160 + m.content.size());
+  JsonWriter w(160 + m.content.size() + m.media.size());
   w.begin_object().field("type", "message");
   write_message_fields(w, m);
   if (m.version > 1) w.field("version", m.version);
@@ -152,8 +153,9 @@ std::string encode_error(std::string_view req, const Error& error) {
   w.begin_object().field("type", "error");
   with_req(w, req)
       .field("code", wire_name(error.code))
-      .field("message", error.message)
-      .end_object();
+      .field("message", error.message);
+  if (error.retry_after_ms > 0) w.field("retry_after_ms", error.retry_after_ms);
+  w.end_object();
   return w.take();
 }
 
@@ -165,9 +167,9 @@ std::string encode_error_body(const Error& error) {
   w.begin_object().key("error");
   w.begin_object()
       .field("code", wire_name(error.code))
-      .field("message", error.message)
-      .end_object()
-      .end_object();
+      .field("message", error.message);
+  if (error.retry_after_ms > 0) w.field("retry_after_ms", error.retry_after_ms);
+  w.end_object().end_object();
   return w.take();
 }
 }  // namespace parley::protocol

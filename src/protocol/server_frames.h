@@ -29,6 +29,7 @@ struct MessageFields {
   std::int64_t ts = 0;
   std::int64_t version = 1;
   bool deleted = false;
+  std::string_view media;  // the server-built media JSON object; empty: none
 };
 
 struct HelloFields {

@@ -28,7 +28,35 @@ Status read_string(const json::value& v, const char* key, std::string& out) {
   return ok_status();
 }
 
+// A list is a JSON array of strings or one comma-separated string.
+Status read_list(const json::value& v, const char* key, std::vector<std::string>& out) {
+  if (v.is_string()) {
+    out = split_list(std::string(v.get_string()));
+    return ok_status();
+  }
+  auto bad = make_error(Errc::bad_request, std::string("config: ") + key + " must be a string or an array of strings");
+  if (!v.is_array()) return bad;
+  out.clear();
+  for (const auto& item : v.get_array()) {
+    if (!item.is_string()) return bad;
+    out.emplace_back(item.get_string());
+  }
+  return ok_status();
+}
+
 }  // namespace
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > start) out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
 
 Status parse_listen(const std::string& text, Config& config) {
   auto colon = text.rfind(':');
@@ -62,6 +90,7 @@ Status load_config_file(const std::string& path, Config& config) {
     } else if (key == "data") s = read_string(v, "data", config.data_dir);
     else if (key == "jwt_secret") s = read_string(v, "jwt_secret", config.jwt_secret);
     else if (key == "log_level") s = read_string(v, "log_level", config.log_level);
+    else if (key == "log_format") s = read_string(v, "log_format", config.log_format);
     else if (key == "web_root") s = read_string(v, "web_root", config.web_root);
     else if (key == "allowed_origins") {
       if (!v.is_array()) s = make_error(Errc::bad_request, "config: allowed_origins must be an array of strings");
@@ -80,6 +109,8 @@ Status load_config_file(const std::string& path, Config& config) {
     else if (key == "max_frame_bytes") s = read_number(v, "max_frame_bytes", config.max_frame_bytes);
     else if (key == "max_content_bytes") s = read_number(v, "max_content_bytes", config.max_content_bytes);
     else if (key == "max_body_bytes") s = read_number(v, "max_body_bytes", config.max_body_bytes);
+    else if (key == "media_dir") s = read_string(v, "media_dir", config.media_dir);
+    else if (key == "max_media_bytes") s = read_number(v, "max_media_bytes", config.max_media_bytes);
     else if (key == "max_group_members") s = read_number(v, "max_group_members", config.max_group_members);
     else if (key == "max_queue_frames") s = read_number(v, "max_queue_frames", config.max_queue_frames);
     else if (key == "max_queue_bytes") s = read_number(v, "max_queue_bytes", config.max_queue_bytes);
@@ -88,6 +119,25 @@ Status load_config_file(const std::string& path, Config& config) {
     else if (key == "retransmit_ms") s = read_number(v, "retransmit_ms", config.retransmit_ms);
     else if (key == "max_replay") s = read_number(v, "max_replay", config.max_replay);
     else if (key == "max_unacked") s = read_number(v, "max_unacked", config.max_unacked);
+    else if (key == "store") s = read_list(v, "store", config.store_urls);
+    else if (key == "bus") s = read_list(v, "bus", config.bus_urls);
+    else if (key == "presence") s = read_string(v, "presence", config.presence_url);
+    else if (key == "eventlog") s = read_string(v, "eventlog", config.eventlog_url);
+    else if (key == "search") s = read_string(v, "search", config.search_url);
+    else if (key == "gateway_id") s = read_string(v, "gateway_id", config.gateway_id);
+    else if (key == "reorder_window_ms") s = read_number(v, "reorder_window_ms", config.reorder_window_ms);
+    else if (key == "membership_ttl_ms") s = read_number(v, "membership_ttl_ms", config.membership_ttl_ms);
+    else if (key == "jwks_file") s = read_string(v, "jwks_file", config.jwks_file);
+    else if (key == "jwt_issuer") s = read_string(v, "jwt_issuer", config.jwt_issuer);
+    else if (key == "jwt_audience") s = read_string(v, "jwt_audience", config.jwt_audience);
+    else if (key == "max_connections_per_user") s = read_number(v, "max_connections_per_user", config.max_connections_per_user);
+    else if (key == "user_sends_per_minute") s = read_number(v, "user_sends_per_minute", config.user_sends_per_minute);
+    else if (key == "user_send_burst") s = read_number(v, "user_send_burst", config.user_send_burst);
+    else if (key == "conversation_sends_per_minute") s = read_number(v, "conversation_sends_per_minute", config.conversation_sends_per_minute);
+    else if (key == "conversation_send_burst") s = read_number(v, "conversation_send_burst", config.conversation_send_burst);
+    else if (key == "handshake_timeout_ms") s = read_number(v, "handshake_timeout_ms", config.handshake_timeout_ms);
+    else if (key == "http_idle_timeout_ms") s = read_number(v, "http_idle_timeout_ms", config.http_idle_timeout_ms);
+    else if (key == "push") s = push::load_push_config(v, config.push);
     else s = make_error(Errc::bad_request, "config: unknown key " + std::string(key));
     if (!s) return s;
   }

@@ -7,15 +7,27 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "api/rest_api.h"
+#include "auth/composite_verifier.h"
 #include "auth/hs256.h"
-#include "bus/local/local_bus.h"
+#include "auth/jwks_verifier.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "eventlog/notifying_store.h"
+#include "eventlog/open_event_log.h"
+#include "eventlog/outbox_relay.h"
 #include "gateway/gateway.h"
-#include "presence/local/local_presence.h"
+#include "media/disk_blob_store.h"
+#include "media/disk_media_catalog.h"
+#include "media/media_routes.h"
+#include "push/open_device_registry.h"
+#include "push/push_system.h"
+#include "search/open_search_index.h"
+#include "search/search_indexer.h"
+#include "search/search_routes.h"
+#include "server/backends.h"
+#include "server/readiness.h"
 #include "service/chat_service.h"
 #include "service/group_committer.h"
-#include "store/sqlite/sqlite_store.h"
 
 namespace parley::server {
 namespace net = boost::asio;
@@ -32,7 +44,29 @@ service::ServiceOptions service_options(const Config& c) {
   o.retransmit_ms = c.retransmit_ms;
   o.max_replay = c.max_replay;
   o.max_unacked = c.max_unacked;
+  o.reorder_window_ms = c.reorder_window_ms;
+  o.membership_ttl_ms = c.membership_ttl_ms;
+  o.max_connections_per_user = c.max_connections_per_user;
+  o.user_sends = {static_cast<double>(c.user_sends_per_minute) / 60.0,
+                  static_cast<double>(c.user_send_burst)};
+  o.conversation_sends = {static_cast<double>(c.conversation_sends_per_minute) / 60.0,
+                          static_cast<double>(c.conversation_send_burst)};
   return o;
+}
+
+// HS256 with the secret always (it signs `parley token` and dev logins);
+// RS256/EdDSA when a JWKS file is configured. iss/aud rules bind both.
+Result<std::unique_ptr<auth::TokenVerifier>> make_verifier(const Config& c, const std::string& secret) {
+  auth::ClaimRules rules{c.jwt_issuer, c.jwt_audience};
+  std::unique_ptr<auth::TokenVerifier> jwks;
+  if (!c.jwks_file.empty()) {
+    auto keys = auth::Jwks::load_file(c.jwks_file);
+    if (!keys) return std::move(keys).error();
+    component_logger("server")->info("JWKS: {} key(s) from {}", keys->size(), c.jwks_file);
+    jwks = std::make_unique<auth::JwksVerifier>(std::move(*keys), rules);
+  }
+  return std::unique_ptr<auth::TokenVerifier>(std::make_unique<auth::CompositeVerifier>(
+      std::make_unique<auth::Hs256Verifier>(secret, rules), std::move(jwks)));
 }
 
 gateway::GatewayOptions gateway_options(const Config& c) {
@@ -44,6 +78,8 @@ gateway::GatewayOptions gateway_options(const Config& c) {
   o.max_queue_bytes = c.max_queue_bytes;
   o.limits.max_content_bytes = c.max_content_bytes;
   o.allowed_origins = c.allowed_origins;
+  o.handshake_timeout = std::chrono::milliseconds(c.handshake_timeout_ms);
+  o.http_idle_timeout = std::chrono::milliseconds(c.http_idle_timeout_ms);
   return o;
 }
 
@@ -62,20 +98,65 @@ int run_embedded(const Config& config, const std::function<void(const std::strin
     log->error("cannot create data directory {}: {}", config.data_dir, fs_ec.message());
     return 2;
   }
-  auto db_path = (std::filesystem::path(config.data_dir) / "parley.db").string();
-  auto store = store::SqliteStore::open(db_path);
-  if (!store) {
-    log->error("cannot open store {}: {}", db_path, store.error().message);
+  net::io_context ioc(1);
+  auto backends = open_backends(config, ioc.get_executor());
+  if (!backends) {
+    log->error("{}", backends.error().message);
     return 2;
   }
-
-  net::io_context ioc(1);
-  bus::LocalBus bus;
-  presence::LocalPresence presence;
-  auth::Hs256Verifier verifier(*secret);
-  service::GroupCommitter committer(**store, ioc.get_executor(), {config.commit_batch, 100'000});
-  service::ChatService chat(ioc.get_executor(), {**store, bus, presence, committer, verifier},
-                            service_options(config));
+  // The event log, fed from each store's (each shard's) transactional
+  // outbox by a relay thread; the store wrapper wakes the relays after every
+  // commit so events go out at once instead of at the next poll.
+  std::unique_ptr<eventlog::EventLog> event_log;
+  std::vector<std::unique_ptr<eventlog::OutboxRelay>> relays;
+  if (config.eventlog_url != "off") {
+    auto opened = eventlog::open_event_log(config.eventlog_url, config.data_dir);
+    if (!opened) {
+      log->error("event log: {}", opened.error().message);
+      return 2;
+    }
+    event_log = std::move(opened).value();
+    backends->dependencies.push_back(
+        {"eventlog", [l = event_log.get()] { return l->healthy(); }, /*required=*/false});
+    for (store::Store* s : backends->store->outboxes())
+      relays.push_back(std::make_unique<eventlog::OutboxRelay>(*s, *event_log));
+  }
+  eventlog::NotifyingStore notifying_store(*backends->store, [&relays] {
+    for (auto& r : relays) r->notify();
+  });
+  store::Store& store = notifying_store;
+  Readiness readiness(backends->dependencies, std::chrono::milliseconds(1000));
+  auto verifier = make_verifier(config, *secret);
+  if (!verifier) {
+    log->error("{}", verifier.error().message);
+    return 2;
+  }
+  service::GroupCommitter committer(store, ioc.get_executor(), {config.commit_batch, 100'000});
+  auto options = service_options(config);
+  options.cluster = backends->cluster;
+  if (backends->cluster && options.membership_ttl_ms == 0) options.membership_ttl_ms = 10'000;
+  // Media: blobs and their records in one folder that every gateway may
+  // share; readable by the uploader and members of where it was sent.
+  const std::filesystem::path media_root = config.media_dir.empty()
+                                               ? std::filesystem::path(config.data_dir) / "media"
+                                               : std::filesystem::path(config.media_dir);
+  media::DiskBlobStore media_blobs(media_root);
+  media::DiskMediaCatalog media_catalog(media_root);
+  service::ChatService* chat_for_media = nullptr;  // set once the service exists
+  media::MediaLibrary media_library(
+      media_blobs, media_catalog,
+      [&chat_for_media](const std::string& user, const std::string& conversation) {
+        return chat_for_media && chat_for_media->conversation(user, conversation).ok();
+      },
+      {config.max_media_bytes});
+  options.attach_media = [&media_library](const std::string& user, const std::string& conversation,
+                                          const std::string& kind, const protocol::MediaRef& ref) {
+    return media_library.attach(user, conversation, kind, ref.media_id, ref.name);
+  };
+  service::ChatService chat(ioc.get_executor(),
+                            {store, *backends->bus, *backends->presence, committer, **verifier},
+                            options);
+  chat_for_media = &chat;
   auto files = config.web_root.empty()
                    ? web::embedded_files()
                    : web::disk_files(config.web_root, (std::filesystem::path(config.web_root) / ".." /
@@ -92,6 +173,64 @@ int run_embedded(const Config& config, const std::function<void(const std::strin
       return auth::sign_hs256(claims, secret);
     };
   }
+  rest_options.readiness = [&readiness] { return std::pair{readiness.ready(), readiness.body()}; };
+  // Search: SQLite FTS5 beside the store in embedded mode; in cluster mode the
+  // PostgreSQL index the `search` worker writes (search/README.md).
+  auto search_index = search::open_search_index(
+      !config.search_url.empty() || !backends->cluster || config.store_urls.empty()
+          ? config.search_url
+          : config.store_urls.front(),
+      config.data_dir);
+  if (!search_index) {
+    log->error("{}", search_index.error().message);
+    return 2;
+  }
+  search::SearchRoutes search_routes(chat, **search_index);
+  // Embedded mode indexes and pushes in process, off the hot path, as durable
+  // consumers of the event log; cluster mode leaves that to `parley worker
+  // search` and `parley worker push`. Declared after what they use, so they
+  // stop first.
+  std::unique_ptr<eventlog::Consumer> search_consumer;
+  if (event_log && !backends->cluster) {
+    auto c = event_log->consume("search", search::SearchIndexer(**search_index));
+    if (!c) {
+      log->error("search consumer: {}", c.error().message);
+      return 2;
+    }
+    search_consumer = std::move(c).value();
+  }
+  rest_options.modules.push_back(&search_routes);
+  media::MediaRoutes media_routes(media_library);
+  rest_options.modules.push_back(&media_routes);
+  // Push: devices in <data_dir>/push.db, in cluster mode the first store
+  // shard; providers run on the push system's own threads (push/README.md).
+  std::unique_ptr<push::PushSystem> push_system;
+  if (config.push.enabled) {
+    auto devices = push::open_device_registry(
+        config.push.devices_url.empty() && backends->cluster && !config.store_urls.empty()
+            ? config.store_urls.front()
+            : config.push.devices_url,
+        config.data_dir);
+    auto created = devices ? push::PushSystem::create(config.push, config.data_dir, std::move(*devices),
+                                                      store, *backends->presence)
+                           : Result<std::unique_ptr<push::PushSystem>>(devices.error());
+    if (!created) {
+      log->error("{}", created.error().message);
+      return 2;
+    }
+    push_system = std::move(*created);
+    rest_options.modules.push_back(&push_system->routes());
+  }
+  std::unique_ptr<eventlog::Consumer> push_consumer;
+  if (push_system && event_log && !backends->cluster) {
+    auto c = event_log->consume(
+        "push", [p = push_system.get()](const eventlog::Event& e) { return p->handle(e); });
+    if (!c) {
+      log->error("push consumer: {}", c.error().message);
+      return 2;
+    }
+    push_consumer = std::move(c).value();
+  }
   api::RestApi rest(chat, std::move(rest_options));
   gateway::Gateway gateway(ioc, chat, rest, gateway_options(config));
 
@@ -103,7 +242,7 @@ int run_embedded(const Config& config, const std::function<void(const std::strin
   std::string where = (bound->host.find(':') != std::string::npos ? "[" + bound->host + "]" : bound->host) +
                       ":" + std::to_string(bound->port);
   on_listening(where);
-  log->info("embedded mode, data in {}", config.data_dir);
+  log->info("{} mode: {}", backends->cluster ? "cluster" : "embedded", backends->describe);
 
   // Shutdown: stop accepting, let queued commits finish (their acks go
   // out), tell each client when to come back, close every socket with 1001.

@@ -24,7 +24,7 @@ ChatService::ChatService(boost::asio::any_io_executor ex, Backends backends,
     : ex_(ex),
       b_(backends),
       options_(options),
-      members_(backends.store),
+      members_(backends.store, 100'000, options.membership_ttl_ms),
       typing_(options.typing_interval_ms),
       presence_tracker_(
           ex, backends.presence, options.presence_debounce_ms,
@@ -33,14 +33,24 @@ ChatService::ChatService(boost::asio::any_io_executor ex, Backends backends,
           },
           [this](const std::string& u) { return sessions_.devices_of(u) == nullptr; }),
       delivery_({options.retransmit_ms, options.max_retransmits, options.max_unacked}),
-      retransmit_timer_(ex) {
-  b_.bus.set_handler([this](const bus::Envelope& e) { fan_out(e); });
+      subscriptions_(backends.bus),
+      reorder_({options.reorder_window_ms}),
+      retransmit_timer_(ex),
+      reorder_timer_(ex),
+      catch_up_timer_(ex),
+      user_sends_(options.user_sends),
+      conversation_sends_(options.conversation_sends),
+      expiry_timer_(ex) {
+  b_.bus.set_handler([this](const bus::Envelope& e) { on_bus(e); });
   schedule_retransmits();
 }
 
 void ChatService::cancel_timers() {
   presence_tracker_.cancel_all();
   retransmit_timer_.cancel();
+  reorder_timer_.cancel();
+  catch_up_timer_.cancel();
+  expiry_timer_.cancel();
 }
 
 // One timer for the whole service, not one per connection.
@@ -86,16 +96,24 @@ void ChatService::on_connect(const gateway::ConnectionPtr& conn) {
   hello.server_time = now_ms();
   conn->send(protocol::share(protocol::encode_hello(hello)));
   delivery_.add(conn);
+  expiry_.set(conn, conn->token_expires_s());
+  arm_expiry_timer();
   if (sessions_.add(conn)) {
     b_.bus.subscribe(bus::Envelope::Scope::user, conn->user_id());
+    if (options_.cluster)
+      subscriptions_.user_arrived(conn->user_id(), conversation_ids_of(conn->user_id()));
     presence_tracker_.first_device_connected(conn->user_id());
   }
+  // After the device's sync has run: see cluster_ops.cpp, "catch-up".
+  if (options_.cluster) schedule_catch_up(conn, {}, 0);
 }
 
 void ChatService::on_disconnect(const gateway::ConnectionPtr& conn) {
   delivery_.forget(*conn);
+  expiry_.erase(conn.get());
   if (sessions_.remove(*conn)) {
     b_.bus.unsubscribe(bus::Envelope::Scope::user, conn->user_id());
+    subscriptions_.user_left(conn->user_id());
     if (!draining_) presence_tracker_.last_device_left(conn->user_id());
   }
 }
@@ -134,7 +152,21 @@ void ChatService::send(const std::string& user_id, protocol::SendFrame f, SendDo
     done(std::move(member).error());
     return;
   }
+  if (auto allowed = check_send_rate(user_id, f.conversation_id); !allowed) {
+    done(std::move(allowed).error());
+    return;
+  }
   store::AppendMessage op;
+  if (f.media) {  // checked against the server's own record, then stored as it says
+    auto media = options_.attach_media
+                     ? options_.attach_media(user_id, f.conversation_id, f.kind, *f.media)
+                     : Result<std::string>(make_error(Errc::bad_request, "media is not enabled"));
+    if (!media) {
+      done(std::move(media).error());
+      return;
+    }
+    op.media = std::move(media).value();
+  }
   op.conversation_id = std::move(f.conversation_id);
   op.sender_id = user_id;
   op.client_msg_id = std::move(f.client_msg_id);
@@ -272,20 +304,25 @@ void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string& 
       continue;
     }
     delivery_.mark_held(*conn, conversation_id, held);
-    std::int64_t upto = held;
-    for (const auto& m : page->messages) {
-      upto = m.seq;
-      if (!delivery_.replay_wanted(*conn, conversation_id, m.seq)) continue;  // sent live
-      auto frame = protocol::share(protocol::encode_message(message_fields(m)));
-      if (delivery_.on_send(*conn, conversation_id, m.seq, frame, now, /*replay=*/true) ==
-          DeliveryTracker::Verdict::overflow)
-        return too_slow(conn);
-      conn->send(std::move(frame));
-      metric::replayed.inc();
-    }
-    synced.conversations.emplace_back(conversation_id, upto);
+    if (!replay(conn, conversation_id, page->messages, now)) return too_slow(conn);
+    synced.conversations.emplace_back(
+        conversation_id, page->messages.empty() ? held : page->messages.back().seq);
   }
   conn->send(protocol::share(protocol::encode_synced(synced)));
+}
+
+bool ChatService::replay(const gateway::ConnectionPtr& conn, const std::string& conversation_id,
+                         const std::vector<store::Message>& messages, std::int64_t now) {
+  for (const auto& m : messages) {
+    if (!delivery_.replay_wanted(*conn, conversation_id, m.seq)) continue;  // sent live
+    auto frame = protocol::share(protocol::encode_message(message_fields(m)));
+    if (delivery_.on_send(*conn, conversation_id, m.seq, frame, now, /*replay=*/true) ==
+        DeliveryTracker::Verdict::overflow)
+      return false;
+    conn->send(std::move(frame));
+    metric::replayed.inc();
+  }
+  return true;
 }
 
 // ---- fan-out: the same shared frame to every local device ----

@@ -12,6 +12,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "auth/expiry_schedule.h"
 #include "auth/token_verifier.h"
 #include "bus/bus.h"
 #include "gateway/chat_handler.h"
@@ -19,8 +20,11 @@
 #include "protocol/client_frames.h"
 #include "service/delivery_tracker.h"
 #include "service/group_committer.h"
+#include "service/conversation_subscriptions.h"
 #include "service/membership_cache.h"
 #include "service/presence_tracker.h"
+#include "service/rate_limiter.h"
+#include "service/reorder_buffer.h"
 #include "service/session_registry.h"
 #include "service/typing_limiter.h"
 #include "store/store.h"
@@ -37,6 +41,22 @@ struct ServiceOptions {
   std::int64_t typing_interval_ms = 3000;
   std::int64_t presence_debounce_ms = 5000;
   std::size_t max_group_members = 10'000;
+  // Cluster mode: the bus routes by subscription, so the service subscribes
+  // each conversation of each connected user (conversation_subscriptions.h).
+  bool cluster = false;
+  std::int64_t reorder_window_ms = 50;  // reorder_buffer.h
+  std::int64_t membership_ttl_ms = 0;   // membership_cache.h; 0: until invalidated
+  // Abuse limits (chat_service_admission.cpp); 0 / per_second 0: off.
+  std::size_t max_connections_per_user = 20;
+  RateLimit user_sends;          // per sender, WebSocket and REST alike
+  RateLimit conversation_sends;  // per conversation, all senders together
+  // Checks the attachment of an image or file send and answers the media
+  // JSON to store with it (media/media_library.h, wired in server/); unset:
+  // sends with media are refused.
+  std::function<Result<std::string>(const std::string& user_id,
+                                    const std::string& conversation_id, const std::string& kind,
+                                    const protocol::MediaRef& media)>
+      attach_media;
 };
 
 struct Backends {
@@ -53,6 +73,7 @@ class ChatService final : public gateway::ChatHandler {
 
   // ---- gateway::ChatHandler ----
   Result<std::string> authenticate(std::string_view token) override;
+  Result<gateway::Admission> admit(std::string_view token) override;
   void on_connect(const gateway::ConnectionPtr& conn) override;
   void on_frame(const gateway::ConnectionPtr& conn, protocol::ClientFrame frame) override;
   void on_disconnect(const gateway::ConnectionPtr& conn) override;
@@ -110,10 +131,33 @@ class ChatService final : public gateway::ChatHandler {
   void edit(const gateway::ConnectionPtr& conn, const std::string& req, store::EditMessage op);
 
   // Submits a write; refusals (draining, queue full) are answered at once.
+  // Token expiry and refresh, connection and send limits
+  // (chat_service_admission.cpp).
+  void handle(const gateway::ConnectionPtr& conn, const std::string& req,
+              protocol::RefreshFrame& f);
+  void arm_expiry_timer();
+  Status check_send_rate(const std::string& user_id, const std::string& conversation_id);
+
   void submit(store::WriteOp op, GroupCommitter::Callback done);
   void reply_error(const gateway::ConnectionPtr& conn, const std::string& req, const Error& e);
 
+  void on_bus(const bus::Envelope& e);
   void fan_out(const bus::Envelope& e);
+  void schedule_reorder_release();
+  // Membership of `conversation` changed for `user`: every gateway drops its
+  // cached members, and the user's gateway redoes their subscription.
+  void announce_members_changed(const std::string& conversation, const std::string& user,
+                                bool existing = true);
+  void on_members_changed(const std::string& conversation, const std::string& user);
+  std::vector<std::string> conversation_ids_of(const std::string& user);
+  // Sends the device what it lacks of messages (in order), through the
+  // delivery tracker; false when the device is too far behind (overflow).
+  bool replay(const gateway::ConnectionPtr& device, const std::string& conversation_id,
+              const std::vector<store::Message>& messages, std::int64_t now);
+  // conversation empty: every conversation the device holds a position in.
+  void schedule_catch_up(const gateway::ConnectionPtr& device, const std::string& conversation,
+                         std::int64_t from_seq);
+  void run_catch_ups();
   void deliver(const gateway::ConnectionPtr& device, const bus::Envelope& e);
   void schedule_retransmits();
   void too_slow(const gateway::ConnectionPtr& device);
@@ -127,7 +171,25 @@ class ChatService final : public gateway::ChatHandler {
   TypingLimiter typing_;
   PresenceTracker presence_tracker_;
   DeliveryTracker delivery_;
+  ConversationSubscriptions subscriptions_;
+  ReorderBuffer reorder_;
   boost::asio::steady_timer retransmit_timer_;
+  boost::asio::steady_timer reorder_timer_;
+  bool reorder_timer_armed_ = false;
+  struct CatchUp {
+    std::weak_ptr<gateway::Connection> device;
+    std::string conversation;
+    std::int64_t from_seq = 0;
+  };
+  static constexpr std::chrono::milliseconds kCatchUpDelay{500};
+  std::vector<CatchUp> catch_ups_;
+  boost::asio::steady_timer catch_up_timer_;
+  bool catch_up_armed_ = false;
+  RateLimiter user_sends_;
+  RateLimiter conversation_sends_;
+  auth::ExpirySchedule<gateway::ConnectionPtr> expiry_;  // token deadlines, one timer
+  boost::asio::steady_timer expiry_timer_;
+  std::int64_t expiry_armed_for_ = 0;  // the deadline (s) the timer waits for; 0: idle
   bool draining_ = false;
 };
 

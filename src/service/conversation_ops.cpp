@@ -59,6 +59,8 @@ Result<ChatService::Created> ChatService::create_conversation(const std::string&
   auto c = b_.store.create_conversation(nc);
   if (!c) return std::move(c).error();
   members_.invalidate(c->id);
+  // Each member's gateway subscribes them to the new conversation.
+  for (const auto& m : c->members) announce_members_changed(c->id, m.user_id, /*existing=*/false);
   return Created{std::move(c).value(), true};
 }
 
@@ -88,7 +90,7 @@ Result<store::Conversation> ChatService::add_member(const std::string& user_id,
     return make_error(Errc::too_large, "the group is full");
   if (auto added = b_.store.add_member(id, new_member, now_ms()); !added)
     return std::move(added).error();
-  members_.invalidate(id);
+  announce_members_changed(id, new_member);
   return b_.store.get_conversation(id);
 }
 
@@ -105,14 +107,24 @@ Status ChatService::remove_member(const std::string& user_id, const std::string&
     return make_error(Errc::forbidden, "only the owner may remove other members");
   if (!find_member(*c, member)) return make_error(Errc::not_found, "no such member");
   if (auto removed = b_.store.remove_member(id, member); !removed) return removed;
-  members_.invalidate(id);
+  announce_members_changed(id, member);
   return ok_status();
 }
 
 Result<store::MessagePage> ChatService::history(const std::string& user_id,
                                                 const std::string& id, std::int64_t before_seq,
                                                 std::int64_t after_seq, int limit) {
-  if (auto member = members_.check_member(id, user_id); !member) return std::move(member).error();
+  // Cluster mode asks the store: another gateway's membership change may not
+  // have reached this gateway's cache yet, and history must never leak.
+  if (options_.cluster) {
+    auto ids = b_.store.member_ids(id);
+    if (!ids) return std::move(ids).error();
+    if (ids->empty()) return make_error(Errc::not_found, "no such conversation");
+    if (std::find(ids->begin(), ids->end(), user_id) == ids->end())
+      return make_error(Errc::not_member, "not a member of this conversation");
+  } else if (auto member = members_.check_member(id, user_id); !member) {
+    return std::move(member).error();
+  }
   return b_.store.messages(id, before_seq, after_seq, limit);
 }
 

@@ -37,7 +37,11 @@ DeliveryTracker::Verdict DeliveryTracker::on_send(const gateway::Connection& con
   auto& c = d.conversations[conversation_id];
   if (!replay && seq <= c.sent_seq) return Verdict::skip;
   if (d.reliable && d.unacked >= options_.max_unacked) return Verdict::overflow;
-  if (!replay && c.first_live == 0) c.first_live = seq;
+  // Live delivery is taken as contiguous from first_live. A gap (the bus lost
+  // messages: a Redis outage, a gateway that died before publishing) breaks
+  // that, so the live range starts again here and a later sync replays what
+  // lies below (possibly something sent before: the client de-duplicates).
+  if (!replay && (c.first_live == 0 || seq > c.sent_seq + 1)) c.first_live = seq;
   c.sent_seq = std::max(c.sent_seq, seq);
   if (!d.reliable) return Verdict::send;
   // Replays of seqs already awaiting an ack replace nothing: the queue
@@ -94,6 +98,23 @@ DeliveryTracker::Due DeliveryTracker::collect_due(std::int64_t now_ms) {
     if (gave_up) due.give_up.push_back(d.conn);
   }
   return due;
+}
+
+std::vector<std::pair<std::string, std::int64_t>> DeliveryTracker::positions(
+    const gateway::Connection& conn) const {
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  auto it = devices_.find(&conn);
+  if (it == devices_.end()) return out;
+  for (const auto& [conversation, c] : it->second.conversations) out.emplace_back(conversation, c.sent_seq);
+  return out;
+}
+
+std::int64_t DeliveryTracker::position(const gateway::Connection& conn,
+                                       const std::string& conversation_id) const {
+  auto it = devices_.find(&conn);
+  if (it == devices_.end()) return 0;
+  auto c = it->second.conversations.find(conversation_id);
+  return c == it->second.conversations.end() ? 0 : c->second.sent_seq;
 }
 
 std::size_t DeliveryTracker::unacked(const gateway::Connection& conn) const {

@@ -58,6 +58,11 @@ class DeliveryTracker {
   Due collect_due(std::int64_t now_ms);
 
   std::size_t tracked_devices() const { return devices_.size(); }
+  bool knows(const gateway::Connection& conn) const { return devices_.contains(&conn); }
+  // The highest seq the device holds or was sent, per conversation it has
+  // one in (0 for a conversation it has none in).
+  std::vector<std::pair<std::string, std::int64_t>> positions(const gateway::Connection& conn) const;
+  std::int64_t position(const gateway::Connection& conn, const std::string& conversation_id) const;
   std::size_t unacked(const gateway::Connection& conn) const;
 
  private:

@@ -53,6 +53,19 @@ TEST(DeliveryTracker, ReplaySkipsWhatLiveDeliveryAlreadySent) {
   EXPECT_TRUE(f.tracker.replay_wanted(*f.conn, "other", 7));
 }
 
+TEST(DeliveryTracker, AGapInLiveDeliveryIsReplayedLater) {
+  // The bus lost 9 and 10 (Redis restarted): a sync must replay them.
+  Fixture f;
+  f.tracker.add(f.conn);
+  f.tracker.mark_held(*f.conn, "c", 6);
+  f.tracker.on_send(*f.conn, "c", 7, f.frame, 0);
+  f.tracker.on_send(*f.conn, "c", 8, f.frame, 0);
+  f.tracker.on_send(*f.conn, "c", 11, f.frame, 0);
+  EXPECT_TRUE(f.tracker.replay_wanted(*f.conn, "c", 9));
+  EXPECT_TRUE(f.tracker.replay_wanted(*f.conn, "c", 10));
+  EXPECT_FALSE(f.tracker.replay_wanted(*f.conn, "c", 11));
+}
+
 TEST(DeliveryTracker, WhatAReplaySentIsNotSentAgainLive) {
   Fixture f;
   f.tracker.enable(f.conn);

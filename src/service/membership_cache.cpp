@@ -1,9 +1,16 @@
 #include "service/membership_cache.h"
 
+#include <chrono>
+
 namespace parley::service {
 
 Result<MemberSetPtr> MembershipCache::members(const std::string& conversation_id) {
-  if (auto it = cache_.find(conversation_id); it != cache_.end()) return it->second;
+  using namespace std::chrono;
+  auto now = duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+  if (auto it = cache_.find(conversation_id); it != cache_.end()) {
+    if (ttl_ms_ <= 0 || now - it->second.loaded_at < ttl_ms_) return it->second.set;
+    cache_.erase(it);
+  }
   auto ids = store_.member_ids(conversation_id);
   if (!ids) return std::move(ids).error();
   if (ids->empty()) return make_error(Errc::not_found, "no such conversation");
@@ -12,7 +19,7 @@ Result<MemberSetPtr> MembershipCache::members(const std::string& conversation_id
   set->lookup.insert(set->ids.begin(), set->ids.end());
   // Crude bound: a full cache starts over rather than growing without limit.
   if (cache_.size() >= max_entries_) cache_.clear();
-  cache_.emplace(conversation_id, set);
+  cache_.emplace(conversation_id, Entry{set, now});
   return MemberSetPtr(set);
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // Members of each conversation, read once from the store and kept until a
-// membership change through this service invalidates them. Fan-out and the
+// membership change invalidates them (through this service, or announced by
+// another gateway on the bus), or, with a ttl, until they are that old. Fan-out and the
 // membership check of every frame read it instead of the store.
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -22,8 +24,11 @@ using MemberSetPtr = std::shared_ptr<const MemberSet>;
 
 class MembershipCache {
  public:
-  explicit MembershipCache(store::Store& store, std::size_t max_entries = 100'000)
-      : store_(store), max_entries_(max_entries) {}
+  // ttl_ms > 0: an entry is read again once older than that (cluster mode,
+  // where an invalidation from another gateway may be lost with Redis).
+  explicit MembershipCache(store::Store& store, std::size_t max_entries = 100'000,
+                           std::int64_t ttl_ms = 0)
+      : store_(store), max_entries_(max_entries), ttl_ms_(ttl_ms) {}
 
   // not_found for an unknown (or empty) conversation.
   Result<MemberSetPtr> members(const std::string& conversation_id);
@@ -32,9 +37,14 @@ class MembershipCache {
   void invalidate(const std::string& conversation_id) { cache_.erase(conversation_id); }
 
  private:
+  struct Entry {
+    MemberSetPtr set;
+    std::int64_t loaded_at = 0;  // steady ms
+  };
   store::Store& store_;
   std::size_t max_entries_;
-  std::unordered_map<std::string, MemberSetPtr> cache_;
+  std::int64_t ttl_ms_;
+  std::unordered_map<std::string, Entry> cache_;
 };
 
 }  // namespace parley::service

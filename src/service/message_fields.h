@@ -18,6 +18,7 @@ inline protocol::MessageFields message_fields(const store::Message& m) {
   f.ts = m.ts;
   f.version = m.version;
   f.deleted = m.deleted;
+  f.media = m.media;
   return f;
 }
 

@@ -19,5 +19,11 @@ inline metrics::Histogram commit_latency{"parley_store_commit_seconds",
                                          "one group commit (a batch) in the store"};
 inline metrics::Gauge commit_queue{"parley_commit_queue_depth", "writes waiting for the store"};
 inline metrics::Counter commit_batches{"parley_commit_batches_total", "group commits"};
+inline metrics::Counter catch_ups{
+    "parley_catch_ups_total",
+    "conversations where a new subscriber's device was sent messages that live fan-out missed"};
+inline metrics::Counter reorder_gaps{
+    "parley_reorder_gaps_total",
+    "times a conversation's messages went out after the reorder window with a seq still missing"};
 
 }  // namespace parley::service::metric

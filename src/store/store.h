@@ -59,6 +59,10 @@ struct Message {
   std::int64_t ts = 0;   // ms, when committed
   std::int64_t version = 1;  // 1 when sent, +1 per edit or delete
   bool deleted = false;
+  // The attachment of an "image" or "file" message: a JSON object as text,
+  // empty when there is none. Opaque to the store (the service builds and
+  // checks it); erased with the content when the message is deleted.
+  std::string media;
 };
 
 struct MessagePage {
@@ -91,6 +95,7 @@ struct AppendMessage {
   std::string kind;
   std::string reply_to;
   std::int64_t ts = 0;
+  std::string media;  // JSON object as text, or empty (see Message::media)
 };
 struct AppendResult {
   Message message;         // the stored message (the original when duplicate)
@@ -125,6 +130,27 @@ using WriteOutcome = std::variant<AppendResult, EditResult, ReceiptResult>;
 using WriteResult = Result<WriteOutcome>;
 
 inline constexpr std::int64_t kOldestFirst = INT64_MAX;
+
+// ---- Transactional outbox (eventlog/README.md) ----
+
+// One committed change as the event log will carry it (eventlog::Event). A
+// store with the outbox on writes one row per successful non-duplicate
+// append ("message.created"), per edit or delete that changed a message
+// ("message.edited" / "message.deleted") and per receipt that advanced
+// ("receipt"), in the same transaction as the change.
+struct OutboxEntry {
+  std::int64_t id = 0;  // ascending in commit order per conversation
+  std::string event_id;
+  std::string type;
+  std::string conversation_id;
+  std::int64_t seq = 0;  // the message's seq; for receipts the mark
+  std::string body;      // JSON object (store/outbox_events.h)
+};
+
+struct StoreOptions {
+  // Off: no outbox rows are written (no cost at all); outbox_read is empty.
+  bool outbox = false;
+};
 
 class Store {
  public:
@@ -172,6 +198,24 @@ class Store {
 
   // Users sharing at least one conversation with user_id (not user_id itself).
   virtual Result<std::vector<std::string>> contacts(std::string_view user_id) = 0;
+
+  // ---- Outbox: read by one relay (eventlog/outbox_relay.h) per outbox. ----
+  // Rows with id > after_id, ascending, at most limit. Rows of one
+  // conversation come in commit order; ids of different conversations may
+  // commit out of order (PostgreSQL), so a relay reads from the start
+  // (after_id 0) and removes exactly what it published.
+  virtual Result<std::vector<OutboxEntry>> outbox_read(std::int64_t after_id, int limit) {
+    return std::vector<OutboxEntry>{};
+  }
+  // Removes these rows (published); unknown ids are ignored.
+  virtual Status outbox_remove(std::span<const std::int64_t> ids) { return ok_status(); }
+  // True when ids are assigned in commit order (one writer: memory, SQLite),
+  // so a relay may read on after the last id it published and remove rows
+  // lazily. PostgreSQL: false (concurrent writers commit out of id order).
+  virtual bool outbox_ids_in_commit_order() const { return true; }
+  // The stores whose outboxes hold this store's events, one relay each: the
+  // store itself, or every shard of a ShardedStore.
+  virtual std::vector<Store*> outboxes() { return {this}; }
 };
 
 }  // namespace parley::store

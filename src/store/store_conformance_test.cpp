@@ -313,6 +313,42 @@ TEST_P(StoreConformance, AppendStoresTheMessageAndMovesActivityAndSenderMarks) {
   EXPECT_EQ(list[0].last_seq, 2);
 }
 
+TEST_P(StoreConformance, MediaIsStoredAsGivenAndReadBackEverywhere) {
+  create(new_group("c1", "alice", {"bob"}));
+  // Opaque text to the store: bytes that are JSON, quotes and non-ASCII kept.
+  const std::string media =
+      R"({"media_id":"md_1","name":"caf\u00e9 \"x\".png","size":42,"width":3,"height":2})";
+  AppendMessage op = text("c1", "alice", "a1", "", 2000);
+  op.kind = "image";
+  op.media = media;
+  AppendResult r = send(op);
+  EXPECT_EQ(r.message.media, media);
+  EXPECT_EQ(r.message.kind, "image");
+  send(text("c1", "bob", "b1", "plain"));
+
+  EXPECT_EQ(must(store_->message("c1", op.message_id)).media, media);
+  auto page = must(store_->messages("c1", 0, 0, 10));
+  ASSERT_EQ(page.messages.size(), 2u);
+  EXPECT_EQ(page.messages[0].media, media);
+  EXPECT_EQ(page.messages[1].media, "");  // none given, none stored
+
+  // A resend answers with the original's media, not the resend's.
+  AppendMessage resend = op;
+  resend.media = R"({"media_id":"md_other"})";
+  AppendResult again = send(resend);
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.message.media, media);
+
+  // An edit keeps the attachment; a delete erases it with the content.
+  EditResult edited = outcome<EditResult>(apply_one(edit("c1", op.message_id, "alice", "cap")));
+  EXPECT_EQ(edited.message.media, media);
+  EXPECT_EQ(must(store_->message("c1", op.message_id)).media, media);
+  EditResult gone = outcome<EditResult>(apply_one(erase("c1", op.message_id, "alice")));
+  EXPECT_EQ(gone.message.media, "");
+  EXPECT_EQ(must(store_->message("c1", op.message_id)).media, "");
+  EXPECT_EQ(must(store_->messages("c1", 0, 0, 10)).messages[0].media, "");
+}
+
 TEST_P(StoreConformance, ResendReturnsTheOriginalAndStoresNothing) {
   create(new_group("c1", "alice", {"bob"}));
   AppendResult original = send(text("c1", "alice", "k1", "first", 2000));

@@ -117,7 +117,8 @@ inline Message new_message(const AppendMessage& op, std::int64_t seq) {
                  op.reply_to,
                  op.ts,
                  1,
-                 false};
+                 false,
+                 op.media};
 }
 
 enum class EditVerdict { apply, unchanged };
@@ -136,6 +137,7 @@ inline Message edited(Message m, const EditMessage& op) {
   ++m.version;
   if (op.remove) {
     m.content.clear();
+    m.media.clear();  // a tombstone no longer points at its attachment
     m.deleted = true;
   } else {
     m.content = op.content;

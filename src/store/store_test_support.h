@@ -98,7 +98,8 @@ inline AppendMessage text(std::string conversation_id, std::string sender,
                        std::move(content),
                        "text",
                        "",
-                       ts};
+                       ts,
+                       ""};
 }
 
 inline EditMessage edit(std::string conversation_id, std::string message_id,

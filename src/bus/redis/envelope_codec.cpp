@@ -7,13 +7,15 @@ namespace parley::bus {
 namespace {
 
 // Layout: version, flags, then varint-length-prefixed target, skip_user,
-// skip_session, frame, then seq as a zigzag varint. Varints keep the common
+// skip_session, frame, then seq as a zigzag varint, then (control
+// envelopes only) `about`. Varints keep the common
 // case (short ids, small seq) a few bytes over the frame itself.
 enum Flags : unsigned char {
   kUserScope = 1,
   kEphemeral = 2,
   kHasFrame = 4,  // a null Frame is distinct from an empty one
-  kKnownFlags = kUserScope | kEphemeral | kHasFrame,
+  kMembersChanged = 8,  // a control envelope; `about` follows seq
+  kKnownFlags = kUserScope | kEphemeral | kHasFrame | kMembersChanged,
 };
 
 void put_varint(std::string& out, std::uint64_t v) {
@@ -78,6 +80,7 @@ std::string encode_envelope(const Envelope& e) {
   if (e.scope == Envelope::Scope::user) flags |= kUserScope;
   if (e.ephemeral) flags |= kEphemeral;
   if (e.frame) flags |= kHasFrame;
+  if (e.control == Envelope::Control::members_changed) flags |= kMembersChanged;
   out.push_back(static_cast<char>(flags));
   put_bytes(out, e.target);
   put_bytes(out, e.skip_user);
@@ -85,6 +88,7 @@ std::string encode_envelope(const Envelope& e) {
   put_bytes(out, e.frame ? std::string_view(*e.frame) : std::string_view());
   auto seq = static_cast<std::uint64_t>(e.seq);
   put_varint(out, (seq << 1) ^ static_cast<std::uint64_t>(e.seq >> 63));  // zigzag
+  if (flags & kMembersChanged) put_bytes(out, e.about);
   return out;
 }
 
@@ -99,7 +103,9 @@ std::optional<Envelope> decode_envelope(std::string_view bytes) {
   auto skip_session = skip_user ? r.bytes() : std::nullopt;
   auto frame = skip_session ? r.bytes() : std::nullopt;
   auto seq = frame ? r.varint() : std::nullopt;
-  if (!seq || !r.done()) return std::nullopt;
+  std::optional<std::string_view> about = std::string_view();
+  if (seq && (*flags & kMembersChanged)) about = r.bytes();
+  if (!seq || !about || !r.done()) return std::nullopt;
   if (!(*flags & kHasFrame) && !frame->empty()) return std::nullopt;
 
   Envelope e;
@@ -110,6 +116,10 @@ std::optional<Envelope> decode_envelope(std::string_view bytes) {
   e.skip_session = *skip_session;
   if (*flags & kHasFrame) e.frame = std::make_shared<const std::string>(*frame);
   e.seq = static_cast<std::int64_t>((*seq >> 1) ^ (~(*seq & 1) + 1));  // un-zigzag
+  if (*flags & kMembersChanged) {
+    e.control = Envelope::Control::members_changed;
+    e.about = *about;
+  }
   return e;
 }
 

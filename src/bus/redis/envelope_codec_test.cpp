@@ -30,6 +30,8 @@ void expect_same(const Envelope& a, const Envelope& b) {
   EXPECT_EQ(a.skip_session, b.skip_session);
   EXPECT_EQ(a.seq, b.seq);
   EXPECT_EQ(a.ephemeral, b.ephemeral);
+  EXPECT_EQ(a.control, b.control);
+  EXPECT_EQ(a.about, b.about);
 }
 
 TEST(EnvelopeCodec, RoundTrip) {
@@ -55,6 +57,19 @@ TEST(EnvelopeCodec, RoundTripDefaultsNullFrameAndNegativeSeq) {
   ASSERT_TRUE(back);
   expect_same(e, *back);
   ASSERT_TRUE(back->frame);
+}
+
+TEST(EnvelopeCodec, RoundTripControl) {
+  Envelope e;
+  e.target = "c_1";
+  e.control = Envelope::Control::members_changed;
+  e.about = "u_carol";
+  auto bytes = encode_envelope(e);
+  auto back = decode_envelope(bytes);
+  ASSERT_TRUE(back);
+  expect_same(e, *back);
+  // Every truncation of a control envelope is refused too.
+  for (std::size_t n = 0; n < bytes.size(); ++n) EXPECT_FALSE(decode_envelope(bytes.substr(0, n)));
 }
 
 TEST(EnvelopeCodec, ExtremeSeq) {

@@ -4,6 +4,7 @@
 #include <set>
 #include <tuple>
 
+#include "store/outbox_events.h"
 #include "store/store_rules.h"
 
 namespace parley::store {
@@ -72,6 +73,7 @@ WriteResult MemoryStore::apply_one(const AppendMessage& op) {
   by_message_id_.emplace(m.message_id, ref);
   if (!op.client_msg_id.empty()) by_client_id_.emplace(std::move(client_key), ref);
   c->messages.push_back(m);
+  if (options_.outbox) add_event(outbox::message_created(m));
   return WriteOutcome(AppendResult{std::move(m), false});
 }
 
@@ -83,7 +85,10 @@ WriteResult MemoryStore::apply_one(const EditMessage& op) {
   Message& stored = at(it->second);
   auto verdict = rules::judge_edit(stored, op);
   if (!verdict) return verdict.error();
-  if (*verdict == rules::EditVerdict::apply) stored = rules::edited(stored, op);
+  if (*verdict == rules::EditVerdict::apply) {
+    stored = rules::edited(stored, op);
+    if (options_.outbox) add_event(outbox::message_changed(stored));
+  }
   return WriteOutcome(EditResult{stored});
 }
 
@@ -97,6 +102,7 @@ WriteResult MemoryStore::apply_one(const SetReceipt& op) {
   ReceiptResult r = rules::advance_marks(m.delivered_seq, m.read_seq, op);
   m.delivered_seq = r.delivered_seq;
   m.read_seq = r.read_seq;
+  if (r.advanced && options_.outbox) add_event(outbox::receipt(op));
   return WriteOutcome(r);
 }
 
@@ -239,6 +245,29 @@ Result<std::vector<std::string>> MemoryStore::contacts(std::string_view user_id)
     }
   }
   return std::vector<std::string>(found.begin(), found.end());
+}
+
+// ---- Outbox ----
+
+void MemoryStore::add_event(OutboxEntry e) {
+  e.id = next_outbox_id_++;
+  outbox_.emplace(e.id, std::move(e));
+}
+
+Result<std::vector<OutboxEntry>> MemoryStore::outbox_read(std::int64_t after_id, int limit) {
+  std::lock_guard lock(mu_);
+  std::vector<OutboxEntry> out;
+  for (auto it = outbox_.upper_bound(after_id);
+       it != outbox_.end() && out.size() < static_cast<std::size_t>(std::max(limit, 0)); ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+Status MemoryStore::outbox_remove(std::span<const std::int64_t> ids) {
+  std::lock_guard lock(mu_);
+  for (std::int64_t id : ids) outbox_.erase(id);
+  return ok_status();
 }
 
 }  // namespace parley::store

@@ -15,6 +15,9 @@ namespace parley::store {
 
 class MemoryStore final : public Store {
  public:
+  MemoryStore() = default;
+  explicit MemoryStore(StoreOptions options) : options_(options) {}
+
   std::vector<WriteResult> apply(std::span<const WriteOp> ops) override;
 
   Result<Conversation> create_conversation(const NewConversation& c) override;
@@ -32,6 +35,9 @@ class MemoryStore final : public Store {
                           std::string_view message_id) override;
 
   Result<std::vector<std::string>> contacts(std::string_view user_id) override;
+
+  Result<std::vector<OutboxEntry>> outbox_read(std::int64_t after_id, int limit) override;
+  Status outbox_remove(std::span<const std::int64_t> ids) override;
 
  private:
   struct Conv {
@@ -53,12 +59,17 @@ class MemoryStore final : public Store {
   Message& at(const MessageRef& ref);
   static Conversation snapshot(const Conv& c);
 
+  void add_event(OutboxEntry e);
+
+  StoreOptions options_;
   std::mutex mu_;
   std::map<std::string, Conv, std::less<>> conversations_;
   std::map<std::string, std::string, std::less<>> direct_;  // direct_key -> id
   std::map<std::string, MessageRef, std::less<>> by_message_id_;
   // (sender_id, client_msg_id) -> the message, for idempotent resends.
   std::map<std::pair<std::string, std::string>, MessageRef> by_client_id_;
+  std::map<std::int64_t, OutboxEntry> outbox_;  // by id
+  std::int64_t next_outbox_id_ = 1;
 };
 
 }  // namespace parley::store

@@ -52,8 +52,8 @@ const Statement kAppend{
     "  SELECT EXISTS (SELECT 1 FROM messages WHERE message_id = $4) AS yes"
     "), inserted AS ("
     "  INSERT INTO messages (conversation_id, seq, message_id, sender_id, client_msg_id, "
-    "    content, kind, reply_to, ts)"
-    "  SELECT $1, conv.last_seq + 1, $4, $2, $3, $5, $6, $7, $8 FROM conv"
+    "    content, kind, reply_to, ts, media)"
+    "  SELECT $1, conv.last_seq + 1, $4, $2, $3, $5, $6, $7, $8, $9 FROM conv"
     "  WHERE (SELECT yes FROM member) AND NOT EXISTS (SELECT 1 FROM original)"
     "    AND NOT (SELECT yes FROM taken)"
     "  ON CONFLICT DO NOTHING RETURNING seq"
@@ -63,11 +63,16 @@ const Statement kAppend{
     "), marked AS ("
     "  UPDATE members SET delivered_seq = inserted.seq, read_seq = inserted.seq"
     "  FROM inserted WHERE conversation_id = $1 AND user_id = $2"
+    "), evt AS ("
+    "  INSERT INTO outbox (type, conversation_id, seq, message_id, sender_id, client_msg_id, "
+    "    content, kind, reply_to, ts, version, deleted, media)"
+    "  SELECT 'message.created', $1, inserted.seq, $4, $2, $3, $5, $6, $7, $8, 1, false, $9"
+    "  FROM inserted WHERE $10"
     ") "
     "SELECT EXISTS (SELECT 1 FROM conv), (SELECT yes FROM member), (SELECT yes FROM taken), "
     "  (SELECT seq FROM inserted), original.* "
     "FROM (SELECT 1) one LEFT JOIN original ON true",
-    {text, text, text, text, bytea, text, text, int8}};
+    {text, text, text, text, bytea, text, text, int8, text, boolean}};
 constexpr int kOriginalColumn = 4;
 
 // The UPDATE's conditions are rules::judge_edit's "apply" verdict; a deleted
@@ -79,13 +84,18 @@ const Statement kEdit{
     "  FROM messages WHERE message_id = $2 AND conversation_id = $1"
     "), changed AS ("
     "  UPDATE messages SET content = CASE WHEN $5 THEN ''::bytea ELSE $4 END, "
-    "    version = version + 1, deleted = $5"
+    "    version = version + 1, deleted = $5, media = CASE WHEN $5 THEN '' ELSE media END"
     "  WHERE message_id = $2 AND conversation_id = $1 AND NOT deleted AND sender_id = $3"
     "  RETURNING " PARLEY_PG_MESSAGE_COLUMNS
+    "), evt AS ("
+    "  INSERT INTO outbox (conversation_id, seq, message_id, sender_id, client_msg_id, content, "
+    "    kind, reply_to, ts, version, deleted, media, type)"
+    "  SELECT changed.*, CASE WHEN changed.deleted THEN 'message.deleted' "
+    "    ELSE 'message.edited' END FROM changed WHERE $6"
     ") "
     "SELECT stored.*, changed.* FROM stored LEFT JOIN changed ON true",
-    {text, text, text, bytea, boolean}};
-constexpr int kChangedColumn = 11;
+    {text, text, text, bytea, boolean, boolean}};
+constexpr int kChangedColumn = 12;  // the columns of PARLEY_PG_MESSAGE_COLUMNS
 
 // The UPDATE's conditions are rules::check_receipt and rules::advance_marks;
 // it writes only when a mark moves.
@@ -102,9 +112,13 @@ const Statement kReceipt{
     "  WHERE conversation_id = $1 AND user_id = $2 AND $4 >= 0"
     "    AND $4 <= (SELECT last_seq FROM state)"
     "    AND ($4 > delivered_seq OR ($3 AND $4 > read_seq))"
+    "  RETURNING 1"
+    "), evt AS ("
+    "  INSERT INTO outbox (type, conversation_id, seq, user_id, is_read)"
+    "  SELECT 'receipt', $1, $4, $2, $3 FROM moved WHERE $5"
     ") "
     "SELECT last_seq, member, delivered_mark, read_mark FROM state",
-    {text, text, boolean, int8}};
+    {text, text, boolean, int8, boolean}};
 
 Error not_stored(const char* what) {
   return make_error(Errc::bad_request, std::string(what) + " is not valid UTF-8 text");
@@ -118,7 +132,7 @@ Error lost_race() {
 
 using Prepared = std::variant<Error, Conn::Call>;
 
-Prepared prepare_op(const AppendMessage& op) {
+Prepared prepare_op(const AppendMessage& op, bool outbox) {
   if (auto s = rules::check_append(op); !s) return s.error();
   const std::string_view kind = op.kind.empty() ? rules::kDefaultKind : op.kind;
   // What the op would store must fit PostgreSQL text (content is bytea).
@@ -126,6 +140,7 @@ Prepared prepare_op(const AppendMessage& op) {
   if (!storable_text(op.client_msg_id)) return not_stored("client_msg_id");
   if (!storable_text(kind)) return not_stored("kind");
   if (!storable_text(op.reply_to)) return not_stored("reply_to");
+  if (!storable_text(op.media)) return not_stored("media");
   Params p;
   p.key(op.conversation_id)
       .key(op.sender_id)
@@ -134,23 +149,26 @@ Prepared prepare_op(const AppendMessage& op) {
       .bytes(op.content)
       .text(kind)
       .text(op.reply_to)
-      .int64(op.ts);
+      .int64(op.ts)
+      .text(op.media)
+      .boolean(outbox);
   return Conn::Call{&kAppend, std::move(p)};
 }
 
-Prepared prepare_op(const EditMessage& op) {
+Prepared prepare_op(const EditMessage& op, bool outbox) {
   Params p;
   p.key(op.conversation_id)
       .key(op.message_id)
       .key(op.editor_id)
       .bytes(op.remove ? std::string_view() : std::string_view(op.content))
-      .boolean(op.remove);
+      .boolean(op.remove)
+      .boolean(outbox);
   return Conn::Call{&kEdit, std::move(p)};
 }
 
-Prepared prepare_op(const SetReceipt& op) {
+Prepared prepare_op(const SetReceipt& op, bool outbox) {
   Params p;
-  p.key(op.conversation_id).key(op.user_id).boolean(op.read).int64(op.seq);
+  p.key(op.conversation_id).key(op.user_id).boolean(op.read).int64(op.seq).boolean(outbox);
   return Conn::Call{&kReceipt, std::move(p)};
 }
 
@@ -191,7 +209,8 @@ WriteResult answer(const SetReceipt& op, const Rows& r) {
 
 }  // namespace
 
-Result<std::vector<WriteResult>> apply_batch(Conn& conn, std::span<const WriteOp> ops) {
+Result<std::vector<WriteResult>> apply_batch(Conn& conn, std::span<const WriteOp> ops,
+                                             bool outbox) {
   std::vector<std::optional<WriteResult>> results(ops.size());
   std::vector<Conn::Call> calls;
   std::vector<std::size_t> op_of_call;
@@ -202,7 +221,7 @@ Result<std::vector<WriteResult>> apply_batch(Conn& conn, std::span<const WriteOp
   calls.push_back(Conn::Call{&kLockConversations, Params()});
   op_of_call.push_back(ops.size());
   for (std::size_t i = 0; i < ops.size(); ++i) {
-    Prepared p = std::visit([](const auto& o) { return prepare_op(o); }, ops[i]);
+    Prepared p = std::visit([outbox](const auto& o) { return prepare_op(o, outbox); }, ops[i]);
     if (auto* refused = std::get_if<Error>(&p)) {
       results[i] = WriteResult(std::move(*refused));
     } else {

@@ -13,6 +13,9 @@ namespace parley::store::pg {
 // Applies ops in order inside one BEGIN ... COMMIT on conn and returns one
 // result per op; refused ops fail alone. An Error is a storage failure: the
 // batch did not commit and nothing of it is kept.
-Result<std::vector<WriteResult>> apply_batch(Conn& conn, std::span<const WriteOp> ops);
+// outbox: also write each change's outbox row, in the same statement as the
+// change (a data-modifying CTE; with outbox false it inserts nothing).
+Result<std::vector<WriteResult>> apply_batch(Conn& conn, std::span<const WriteOp> ops,
+                                             bool outbox = false);
 
 }  // namespace parley::store::pg

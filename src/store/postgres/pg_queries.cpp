@@ -71,7 +71,7 @@ Message read_message(const Rows& r, int row, int first) {
   return Message{r.text(row, first),      r.int64(row, first + 1),   r.text(row, first + 2),
                  r.text(row, first + 3),  r.text(row, first + 4),    r.text(row, first + 5),
                  r.text(row, first + 6),  r.text(row, first + 7),    r.int64(row, first + 8),
-                 r.int64(row, first + 9), r.boolean(row, first + 10)};
+                 r.int64(row, first + 9), r.boolean(row, first + 10), r.text(row, first + 11)};
 }
 
 Result<std::optional<Conversation>> load_conversation(Conn& conn, std::string_view id) {

@@ -17,7 +17,7 @@ namespace parley::store::pg {
 // The columns read_message expects, in its order.
 #define PARLEY_PG_MESSAGE_COLUMNS                                              \
   "conversation_id, seq, message_id, sender_id, coalesce(client_msg_id, ''), " \
-  "content, kind, reply_to, ts, version, deleted"
+  "content, kind, reply_to, ts, version, deleted, media"
 
 // The message whose PARLEY_PG_MESSAGE_COLUMNS start at column first.
 Message read_message(const Rows& rows, int row, int first);

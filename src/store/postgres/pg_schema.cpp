@@ -66,6 +66,38 @@ CREATE TABLE messages (
 -- Idempotent resends: the same (sender, client_msg_id) is stored once.
 CREATE UNIQUE INDEX messages_by_client_id ON messages (sender_id, client_msg_id);
 )sql",
+    // 2: the attachment of image and file messages (Message::media), a JSON
+    // object as text; '' for every message before it and for text messages.
+    // A constant default: no table rewrite, instant on a big table.
+    R"sql(
+ALTER TABLE messages ADD COLUMN media text NOT NULL DEFAULT '';
+)sql",
+    // 3: the transactional outbox (eventlog/README.md), written in the batch's
+    // transaction when the store's outbox is on, removed by the relay once
+    // published. A change's fields, not its JSON: the body needs the seq the
+    // statement assigns, and content is bytea (NUL included), which SQL
+    // cannot put into JSON text; the relay's read builds the body in C++
+    // (store/outbox_events.h). Message columns in read_message's order.
+    R"sql(
+CREATE TABLE outbox (
+  id              bigserial PRIMARY KEY,
+  type            text NOT NULL,
+  user_id         text COLLATE "C",
+  is_read         boolean,
+  conversation_id text COLLATE "C" NOT NULL,
+  seq             bigint NOT NULL,
+  message_id      text COLLATE "C",
+  sender_id       text COLLATE "C",
+  client_msg_id   text COLLATE "C",
+  content         bytea,
+  kind            text,
+  reply_to        text,
+  ts              bigint,
+  version         bigint,
+  deleted         boolean,
+  media           text
+);
+)sql",
 };
 
 constexpr int kVersion = static_cast<int>(std::size(kMigrations));

@@ -8,6 +8,7 @@
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/pg_queries.h"
 #include "store/postgres/pg_schema.h"
+#include "store/outbox_events.h"
 #include "store/store_rules.h"
 
 namespace parley::store {
@@ -76,19 +77,34 @@ const Statement kRemoveMember{
 
 Error conversation_not_found() { return make_error(Errc::not_found, "conversation not found"); }
 
+const Statement kOutboxRead{
+    "parley_outbox_read",
+    "SELECT id, type, user_id, coalesce(is_read, false), " PARLEY_PG_MESSAGE_COLUMNS
+    " FROM outbox WHERE id > $1 ORDER BY id LIMIT $2",
+    {int8, int8},
+    /*resend_safe=*/true};
+constexpr int kOutboxMessageColumn = 4;
+
+const Statement kOutboxRemove{"parley_outbox_remove",
+                              "DELETE FROM outbox WHERE id = ANY ($1::text[]::bigint[])",
+                              {text_array}};
+
 }  // namespace
 
-Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& url) {
+Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& url,
+                                                           StoreOptions options) {
   auto writer = Conn::connect(url, kWriterSession);
   if (!writer) return writer.error();
   if (auto s = pg::migrate(**writer); !s) return s.error();
   auto reader = Conn::connect(url, kReaderSession);
   if (!reader) return reader.error();
-  return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(*writer), std::move(*reader)));
+  return std::unique_ptr<PostgresStore>(
+      new PostgresStore(std::move(*writer), std::move(*reader), options));
 }
 
-PostgresStore::PostgresStore(std::unique_ptr<Conn> writer, std::unique_ptr<Conn> reader)
-    : writer_(std::move(writer)), reader_(std::move(reader)) {}
+PostgresStore::PostgresStore(std::unique_ptr<Conn> writer, std::unique_ptr<Conn> reader,
+                             StoreOptions options)
+    : options_(options), writer_(std::move(writer)), reader_(std::move(reader)) {}
 
 PostgresStore::~PostgresStore() = default;
 
@@ -96,7 +112,7 @@ PostgresStore::~PostgresStore() = default;
 
 std::vector<WriteResult> PostgresStore::apply(std::span<const WriteOp> ops) {
   std::lock_guard lock(write_mu_);
-  auto results = pg::apply_batch(*writer_, ops);
+  auto results = pg::apply_batch(*writer_, ops, options_.outbox);
   if (results) return std::move(results).value();
   spdlog::error("store: postgres batch of {} ops failed: {}", ops.size(), results.error().message);
   return std::vector<WriteResult>(ops.size(), WriteResult(results.error()));
@@ -213,6 +229,47 @@ Result<Message> PostgresStore::message(std::string_view conversation_id,
 Result<std::vector<std::string>> PostgresStore::contacts(std::string_view user_id) {
   std::lock_guard lock(read_mu_);
   return pg::contacts(*reader_, user_id);
+}
+
+// ---- Outbox ----
+
+Result<std::vector<OutboxEntry>> PostgresStore::outbox_read(std::int64_t after_id, int limit) {
+  std::vector<OutboxEntry> out;
+  if (limit < 1) return out;
+  Params p;
+  p.int64(after_id).int64(limit);
+  std::lock_guard lock(read_mu_);
+  auto rows = reader_->query(kOutboxRead, p);
+  if (!rows) return rows.error();
+  out.reserve(rows->count());
+  for (int r = 0; r < rows->count(); ++r) {
+    const std::string type = rows->text(r, 1);
+    OutboxEntry e;
+    if (type == outbox::kReceipt) {
+      SetReceipt op{rows->text(r, kOutboxMessageColumn), rows->text(r, 2), rows->boolean(r, 3),
+                    rows->int64(r, kOutboxMessageColumn + 1)};
+      e = outbox::receipt(op);
+    } else {
+      Message m = pg::read_message(*rows, r, kOutboxMessageColumn);
+      e = type == outbox::kMessageCreated ? outbox::message_created(m) : outbox::message_changed(m);
+    }
+    e.id = rows->int64(r, 0);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Status PostgresStore::outbox_remove(std::span<const std::int64_t> ids) {
+  if (ids.empty()) return ok_status();
+  std::vector<std::string> texts;
+  texts.reserve(ids.size());
+  for (std::int64_t id : ids) texts.push_back(std::to_string(id));
+  Params p;
+  p.text_array(texts);
+  std::lock_guard lock(write_mu_);
+  auto rows = writer_->query(kOutboxRemove, p);
+  if (!rows) return rows.error();
+  return ok_status();
 }
 
 }  // namespace parley::store

@@ -31,7 +31,8 @@ class PostgresStore final : public Store {
   // over the defaults (connect_timeout=2, TCP keepalives). Connects both
   // connections and brings the schema up to date; unavailable when the
   // server cannot be reached.
-  static Result<std::unique_ptr<PostgresStore>> open(const std::string& url);
+  static Result<std::unique_ptr<PostgresStore>> open(const std::string& url,
+                                                     StoreOptions options = {});
   ~PostgresStore() override;
 
   std::vector<WriteResult> apply(std::span<const WriteOp> ops) override;
@@ -51,9 +52,17 @@ class PostgresStore final : public Store {
 
   Result<std::vector<std::string>> contacts(std::string_view user_id) override;
 
- private:
-  PostgresStore(std::unique_ptr<pg::Conn> writer, std::unique_ptr<pg::Conn> reader);
+  // Rows hold a change's fields; the body is built here, at read time.
+  // Removal takes the writer connection between batches.
+  Result<std::vector<OutboxEntry>> outbox_read(std::int64_t after_id, int limit) override;
+  Status outbox_remove(std::span<const std::int64_t> ids) override;
+  bool outbox_ids_in_commit_order() const override { return false; }
 
+ private:
+  PostgresStore(std::unique_ptr<pg::Conn> writer, std::unique_ptr<pg::Conn> reader,
+                StoreOptions options);
+
+  StoreOptions options_;
   std::mutex write_mu_;
   std::unique_ptr<pg::Conn> writer_;
   std::mutex read_mu_;

@@ -226,4 +226,24 @@ Result<std::vector<std::string>> ShardedStore::contacts(std::string_view user_id
   return std::vector<std::string>(all.begin(), all.end());
 }
 
+// ---- Outbox ----
+
+Result<std::vector<OutboxEntry>> ShardedStore::outbox_read(std::int64_t after_id, int limit) {
+  if (shards_.size() == 1) return shards_.front().store->outbox_read(after_id, limit);
+  return make_error(Errc::internal, "read each shard's outbox (outboxes())");
+}
+
+Status ShardedStore::outbox_remove(std::span<const std::int64_t> ids) {
+  if (shards_.size() == 1) return shards_.front().store->outbox_remove(ids);
+  return make_error(Errc::internal, "remove from each shard's outbox (outboxes())");
+}
+
+std::vector<Store*> ShardedStore::outboxes() {
+  std::vector<Store*> out;
+  for (auto& shard : shards_) {
+    for (Store* s : shard.store->outboxes()) out.push_back(s);
+  }
+  return out;
+}
+
 }  // namespace parley::store

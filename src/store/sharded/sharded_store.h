@@ -68,6 +68,16 @@ class ShardedStore final : public Store {
 
   Result<std::vector<std::string>> contacts(std::string_view user_id) override;
 
+  // Each shard has its own outbox and needs its own relay: outboxes() lists
+  // them. Reading through the ShardedStore works only with one shard
+  // (internal otherwise: ids of different shards do not compare).
+  Result<std::vector<OutboxEntry>> outbox_read(std::int64_t after_id, int limit) override;
+  Status outbox_remove(std::span<const std::int64_t> ids) override;
+  std::vector<Store*> outboxes() override;
+  bool outbox_ids_in_commit_order() const override {
+    return shards_.size() == 1 && shards_.front().store->outbox_ids_in_commit_order();
+  }
+
  private:
   ShardedStore(std::vector<Shard> shards, HashRing ring);
   Store& home(std::string_view conversation_id) {

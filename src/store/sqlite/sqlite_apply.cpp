@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "store/outbox_events.h"
 #include "store/sqlite/sqlite_queries.h"
 #include "store/store_rules.h"
 
@@ -35,7 +36,14 @@ Status set_marks(Db& db, std::string_view conversation_id, std::string_view user
       conversation_id, user_id, delivered_seq, read_seq);
 }
 
-OpResult apply_op(Db& db, const AppendMessage& op) {
+Status add_event(Db& db, const OutboxEntry& e) {
+  return db.run(
+      "INSERT INTO outbox (event_id, type, conversation_id, seq, body) "
+      "VALUES (?1, ?2, ?3, ?4, ?5)",
+      e.event_id, e.type, e.conversation_id, e.seq, e.body);
+}
+
+OpResult apply_op(Db& db, const AppendMessage& op, bool outbox) {
   if (auto s = rules::check_append(op); !s) return refuse(s.error());
   auto state = member_state(db, op.conversation_id, op.sender_id);
   if (!state) return state.error();
@@ -50,7 +58,7 @@ OpResult apply_op(Db& db, const AppendMessage& op) {
   Message m = rules::new_message(op, (*state)->last_seq + 1);
   auto insert = db.prepare(
       "INSERT INTO messages (conversation_id, seq, message_id, sender_id, client_msg_id, "
-      "content, kind, reply_to, ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+      "content, kind, reply_to, ts, media) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
   if (!insert) return insert.error();
   insert->bind(1, m.conversation_id)
       .bind(2, m.seq)
@@ -60,7 +68,8 @@ OpResult apply_op(Db& db, const AppendMessage& op) {
       .bind(6, m.content)
       .bind(7, m.kind)
       .bind(8, m.reply_to)
-      .bind(9, m.ts);
+      .bind(9, m.ts)
+      .bind(10, m.media);
   int rc = insert->step();
   // The one constraint a checked append can still hit is a reused message_id,
   // a caller's bug. The failed INSERT undid itself and is this op's first
@@ -78,10 +87,13 @@ OpResult apply_op(Db& db, const AppendMessage& op) {
   if (auto s = set_marks(db, m.conversation_id, m.sender_id, m.seq, m.seq); !s) {
     return s.error();
   }
+  if (outbox) {
+    if (auto s = add_event(db, outbox::message_created(m)); !s) return s.error();
+  }
   return done(AppendResult{std::move(m), false});
 }
 
-OpResult apply_op(Db& db, const EditMessage& op) {
+OpResult apply_op(Db& db, const EditMessage& op, bool outbox) {
   auto stored = find_message(db, op.conversation_id, op.message_id);
   if (!stored) return stored.error();
   if (!*stored) return refuse(Errc::not_found, "message not found");
@@ -93,16 +105,19 @@ OpResult apply_op(Db& db, const EditMessage& op) {
   // deleted message's text from the file, not only from query results.
   Message m = rules::edited(std::move(**stored), op);
   if (auto s = db.run(
-          "UPDATE messages SET content = ?3, version = ?4, deleted = ?5 "
+          "UPDATE messages SET content = ?3, version = ?4, deleted = ?5, media = ?6 "
           "WHERE conversation_id = ?1 AND seq = ?2",
-          m.conversation_id, m.seq, m.content, m.version, std::int64_t{m.deleted});
+          m.conversation_id, m.seq, m.content, m.version, std::int64_t{m.deleted}, m.media);
       !s) {
     return s.error();
+  }
+  if (outbox) {
+    if (auto s = add_event(db, outbox::message_changed(m)); !s) return s.error();
   }
   return done(EditResult{std::move(m)});
 }
 
-OpResult apply_op(Db& db, const SetReceipt& op) {
+OpResult apply_op(Db& db, const SetReceipt& op, bool outbox) {
   auto state = member_state(db, op.conversation_id, op.user_id);
   if (!state) return state.error();
   if (!*state) return missing_conversation();
@@ -117,19 +132,23 @@ OpResult apply_op(Db& db, const SetReceipt& op) {
       return ok.error();
     }
   }
+  if (outbox && r.advanced) {
+    if (auto ok = add_event(db, outbox::receipt(op)); !ok) return ok.error();
+  }
   return done(r);
 }
 
 }  // namespace
 
-Result<std::vector<WriteResult>> apply_batch(Db& db, std::span<const WriteOp> ops) {
+Result<std::vector<WriteResult>> apply_batch(Db& db, std::span<const WriteOp> ops,
+                                             bool outbox) {
   std::vector<WriteResult> results;
   if (ops.empty()) return results;
   auto txn = Txn::write(db);
   if (!txn) return txn.error();
   results.reserve(ops.size());
   for (const WriteOp& op : ops) {
-    OpResult r = std::visit([&db](const auto& o) { return apply_op(db, o); }, op);
+    OpResult r = std::visit([&db, outbox](const auto& o) { return apply_op(db, o, outbox); }, op);
     if (!r) return r.error();  // ~Txn rolls the whole batch back
     results.push_back(std::move(r).value());
   }

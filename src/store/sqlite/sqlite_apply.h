@@ -12,6 +12,8 @@ namespace parley::store::sqlite {
 // Applies ops in order inside one BEGIN IMMEDIATE ... COMMIT on the writer
 // connection and returns one result per op; refused ops fail alone. An Error
 // is a storage failure: the batch was rolled back and nothing of it is kept.
-Result<std::vector<WriteResult>> apply_batch(Db& db, std::span<const WriteOp> ops);
+// outbox: also write each change's outbox row in the same transaction.
+Result<std::vector<WriteResult>> apply_batch(Db& db, std::span<const WriteOp> ops,
+                                             bool outbox = false);
 
 }  // namespace parley::store::sqlite

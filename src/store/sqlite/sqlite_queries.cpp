@@ -29,7 +29,7 @@ auto one_row(Db& db, std::string_view sql, Read read, const Params&... params)
 Message read_message(const Stmt& row) {
   return Message{row.text(0),  row.int64(1),  row.text(2), row.text(3),
                  row.text(4),  row.text(5),   row.text(6), row.text(7),
-                 row.int64(8), row.int64(9), row.int64(10) != 0};
+                 row.int64(8), row.int64(9), row.int64(10) != 0, row.text(11)};
 }
 
 Result<std::optional<MemberState>> member_state(Db& db, std::string_view conversation_id,

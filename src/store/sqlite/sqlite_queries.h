@@ -16,7 +16,7 @@ namespace parley::store::sqlite {
 // The columns read_message expects, in its order.
 #define PARLEY_MESSAGE_COLUMNS                                                      \
   "conversation_id, seq, message_id, sender_id, coalesce(client_msg_id, ''), "      \
-  "content, kind, reply_to, ts, version, deleted"
+  "content, kind, reply_to, ts, version, deleted, media"
 
 Message read_message(const Stmt& row);
 

@@ -64,6 +64,25 @@ CREATE TABLE messages (
 -- Idempotent resends: the same (sender, client_msg_id) is stored once.
 CREATE UNIQUE INDEX messages_by_client_id ON messages (sender_id, client_msg_id);
 )sql",
+    // 2: the attachment of image and file messages (Message::media), a JSON
+    // object as text; '' for every message before it and for text messages.
+    R"sql(
+ALTER TABLE messages ADD COLUMN media TEXT NOT NULL DEFAULT '';
+)sql",
+    // 3: the transactional outbox (eventlog/README.md): rows written in the
+    // batch's transaction when the store's outbox is on, removed by the relay
+    // once published. AUTOINCREMENT: ids never go back, even after the
+    // newest rows were removed, so the relay's order is commit order.
+    R"sql(
+CREATE TABLE outbox (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id        TEXT NOT NULL,
+  type            TEXT NOT NULL,
+  conversation_id TEXT NOT NULL,
+  seq             INTEGER NOT NULL,
+  body            TEXT NOT NULL
+);
+)sql",
 };
 
 constexpr int kVersion = static_cast<int>(std::size(kMigrations));

@@ -67,7 +67,8 @@ Status insert_member(Db& db, std::string_view conversation_id, const Member& m) 
 
 }  // namespace
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
+                                                       StoreOptions options) {
   auto writer = Db::open(path);
   if (!writer) return writer.error();
   if (auto s = configure_writer(**writer); !s) return s.error();
@@ -78,11 +79,12 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
   if (!reader) return reader.error();
   if (auto s = configure_reader(**reader); !s) return s.error();
   return std::unique_ptr<SqliteStore>(
-      new SqliteStore(std::move(*writer), std::move(*reader)));
+      new SqliteStore(std::move(*writer), std::move(*reader), options));
 }
 
-SqliteStore::SqliteStore(std::unique_ptr<Db> writer, std::unique_ptr<Db> reader)
-    : writer_(std::move(writer)), reader_(std::move(reader)) {}
+SqliteStore::SqliteStore(std::unique_ptr<Db> writer, std::unique_ptr<Db> reader,
+                         StoreOptions options)
+    : options_(options), writer_(std::move(writer)), reader_(std::move(reader)) {}
 
 SqliteStore::~SqliteStore() = default;
 
@@ -90,7 +92,7 @@ SqliteStore::~SqliteStore() = default;
 
 std::vector<WriteResult> SqliteStore::apply(std::span<const WriteOp> ops) {
   std::lock_guard lock(write_mu_);
-  auto results = sqlite::apply_batch(*writer_, ops);
+  auto results = sqlite::apply_batch(*writer_, ops, options_.outbox);
   if (results) return std::move(results).value();
   spdlog::error("store: batch of {} ops rolled back: {}", ops.size(), results.error().message);
   return std::vector<WriteResult>(ops.size(), WriteResult(results.error()));
@@ -295,6 +297,37 @@ Result<std::vector<std::string>> SqliteStore::contacts(std::string_view user_id)
   while ((rc = stmt->step()) == SQLITE_ROW) out.push_back(stmt->text(0));
   if (rc != SQLITE_DONE) return db.error(rc, "list contacts");
   return out;
+}
+
+// ---- Outbox ----
+
+Result<std::vector<OutboxEntry>> SqliteStore::outbox_read(std::int64_t after_id, int limit) {
+  std::vector<OutboxEntry> out;
+  if (limit < 1) return out;
+  std::lock_guard lock(read_mu_);
+  auto q = reader_->prepare(
+      "SELECT id, event_id, type, conversation_id, seq, body FROM outbox "
+      "WHERE id > ?1 ORDER BY id LIMIT ?2");
+  if (!q) return q.error();
+  q->bind(1, after_id).bind(2, std::int64_t{limit});
+  int rc;
+  while ((rc = q->step()) == SQLITE_ROW) {
+    out.push_back(OutboxEntry{q->int64(0), q->text(1), q->text(2), q->text(3), q->int64(4),
+                              q->text(5)});
+  }
+  if (rc != SQLITE_DONE) return reader_->error(rc, "read outbox");
+  return out;
+}
+
+Status SqliteStore::outbox_remove(std::span<const std::int64_t> ids) {
+  if (ids.empty()) return ok_status();
+  std::lock_guard lock(write_mu_);
+  auto txn = Txn::write(*writer_);
+  if (!txn) return txn.error();
+  for (std::int64_t id : ids) {
+    if (auto s = writer_->run("DELETE FROM outbox WHERE id = ?1", id); !s) return s;
+  }
+  return txn->commit();
 }
 
 }  // namespace parley::store

@@ -21,7 +21,8 @@ class SqliteStore final : public Store {
  public:
   // Opens or creates the database at path (its directory must exist) and
   // brings its schema up to date.
-  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path);
+  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path,
+                                                   StoreOptions options = {});
   ~SqliteStore() override;
 
   std::vector<WriteResult> apply(std::span<const WriteOp> ops) override;
@@ -42,9 +43,16 @@ class SqliteStore final : public Store {
 
   Result<std::vector<std::string>> contacts(std::string_view user_id) override;
 
- private:
-  SqliteStore(std::unique_ptr<sqlite::Db> writer, std::unique_ptr<sqlite::Db> reader);
+  // Read on the reader connection (WAL: never waits for a commit); removed on
+  // the writer's, between batches.
+  Result<std::vector<OutboxEntry>> outbox_read(std::int64_t after_id, int limit) override;
+  Status outbox_remove(std::span<const std::int64_t> ids) override;
 
+ private:
+  SqliteStore(std::unique_ptr<sqlite::Db> writer, std::unique_ptr<sqlite::Db> reader,
+              StoreOptions options);
+
+  StoreOptions options_;
   std::mutex write_mu_;
   std::unique_ptr<sqlite::Db> writer_;
   std::mutex read_mu_;

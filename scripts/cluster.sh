@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# A local Parley cluster for trying cluster mode on one machine: a throwaway
+# PostgreSQL (two databases = two store shards), two Redis nodes (bus; the
+# first also holds presence), NATS JetStream (event log), three gateways and
+# HAProxy in front (deploy/haproxy.cfg), all on loopback.
+#
+#   scripts/cluster.sh start [DIR]   # prints the address to connect to
+#   scripts/cluster.sh stop  [DIR]
+#
+# DIR (default /tmp/parley-cluster) holds every server's data and logs.
+# Ports: HAProxy 8090, gateways 8091-8093, PostgreSQL 55532, Redis 56479/56480,
+# NATS 54322. Build first (scripts/build.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cmd=${1:-}
+dir=${2:-/tmp/parley-cluster}
+bin=./build/src/server/parley
+say() { echo "cluster.sh: $*" >&2; }
+
+start() {
+  [[ -x $bin ]] || { say "no $bin: run scripts/build.sh first"; exit 1; }
+  mkdir -p "$dir"
+  local pg redis nats
+  pg=$(scripts/services/postgres.sh start "$dir/pg" 55532)
+  redis=$(scripts/services/redis.sh start "$dir/redis" 56479 56480)
+  nats=$(scripts/services/nats.sh start "$dir/nats" 54322)
+  local secret_file=$dir/jwt_secret
+  [[ -f $secret_file ]] || head -c 32 /dev/urandom | base64 > "$secret_file"
+  for i in 1 2 3; do
+    PARLEY_JWT_SECRET=$(cat "$secret_file") "$bin" serve --listen "127.0.0.1:809$i" \
+      --data "$dir/gw$i" --store "$pg" --bus "$redis" --presence "${redis%%,*}" \
+      --eventlog "$nats" --gateway-id "gw$i" --dev \
+      >"$dir/gw$i.out" 2>"$dir/gw$i.log" &
+    echo $! > "$dir/gw$i.pid"
+  done
+  PARLEY_LB_BIND=127.0.0.1:8090 PARLEY_GW1=127.0.0.1:8091 PARLEY_GW2=127.0.0.1:8092 \
+    PARLEY_GW3=127.0.0.1:8093 haproxy -db -f deploy/haproxy.cfg >"$dir/haproxy.log" 2>&1 &
+  echo $! > "$dir/haproxy.pid"
+  for _ in $(seq 1 100); do
+    if curl -fsS http://127.0.0.1:8090/readyz >/dev/null 2>&1; then
+      say "ready: http://127.0.0.1:8090 (web client with --dev sign-in); logs in $dir"
+      echo "http://127.0.0.1:8090"
+      return 0
+    fi
+    sleep 0.2
+  done
+  say "not ready after 20 s; see $dir/*.log"
+  exit 1
+}
+
+stop() {
+  for f in "$dir"/haproxy.pid "$dir"/gw*.pid; do
+    [[ -f $f ]] && kill "$(cat "$f")" 2>/dev/null || true
+    rm -f "$f"
+  done
+  scripts/services/nats.sh stop "$dir/nats" >/dev/null 2>&1 || true
+  scripts/services/redis.sh stop "$dir/redis" >/dev/null 2>&1 || true
+  scripts/services/postgres.sh stop "$dir/pg" >/dev/null 2>&1 || true
+  say "stopped"
+}
+
+case "$cmd" in
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: $0 start|stop [DIR]" >&2; exit 2 ;;
+esac

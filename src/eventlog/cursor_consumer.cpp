@@ -1,0 +1,106 @@
+#include "eventlog/cursor_consumer.h"
+
+#include <algorithm>
+
+#include "common/log.h"
+
+namespace parley::eventlog {
+
+namespace {
+
+std::shared_ptr<spdlog::logger> logger() {
+  static auto log = component_logger("eventlog");
+  return log;
+}
+
+}  // namespace
+
+CursorConsumer::CursorConsumer(CursorSource& source, std::string name, Handler handler,
+                               CursorConsumerOptions options)
+    : source_(source),
+      name_(std::move(name)),
+      handler_(std::move(handler)),
+      options_(options),
+      thread_([this] { run(); }) {}
+
+void CursorConsumer::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  source_.wake_all();
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+bool CursorConsumer::pause(std::chrono::milliseconds d) {
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, d, [this] { return stopping_.load(); });
+  return !stopping_;
+}
+
+void CursorConsumer::run() {
+  auto backoff = options_.min_backoff;
+  auto fail = [&](const Error& e, const char* what) {
+    logger()->warn("consumer {}: {} failed: {}; retrying in {} ms", name_, what, e.message,
+                   backoff.count());
+    bool go_on = pause(backoff);
+    backoff = std::min(backoff * 2, options_.max_backoff);
+    return go_on;
+  };
+
+  std::int64_t cursor = 0;
+  for (;;) {
+    if (stopping_) return;
+    auto loaded = source_.load_cursor(name_);
+    if (loaded) {
+      cursor = *loaded;
+      break;
+    }
+    if (!fail(loaded.error(), "loading the cursor")) return;
+  }
+  backoff = options_.min_backoff;
+
+  std::int64_t saved = cursor;
+  while (!stopping_) {
+    auto batch = source_.read_after(cursor, options_.batch);
+    if (!batch) {
+      if (!fail(batch.error(), "reading")) break;
+      continue;
+    }
+    if (batch->empty()) {
+      source_.wait_for_more(cursor, options_.poll);
+      continue;
+    }
+    for (const Positioned& p : *batch) {
+      // The same event until it is handled: skipping it would break order.
+      bool handled = false;
+      auto retry = options_.min_backoff;
+      while (!stopping_) {
+        auto s = handler_(p.event);
+        if (s) {
+          handled = true;
+          break;
+        }
+        logger()->warn("consumer {}: handler refused event {}: {}; retrying in {} ms", name_,
+                       p.event.id, s.error().message, retry.count());
+        if (!pause(retry)) break;
+        retry = std::min(retry * 2, options_.max_backoff);
+      }
+      if (!handled) break;
+      cursor = p.position;
+    }
+    if (cursor != saved) {
+      if (auto s = source_.save_cursor(name_, cursor); s) {
+        saved = cursor;
+        backoff = options_.min_backoff;
+      } else if (!fail(s.error(), "saving the cursor")) {
+        break;
+      }
+    }
+  }
+  // What was handled since the last save is acknowledged now, once.
+  if (cursor != saved) (void)source_.save_cursor(name_, cursor);
+}
+
+}  // namespace parley::eventlog

@@ -1,0 +1,90 @@
+// The consumer contract on the in-memory log (the fake other components test
+// their consumers with); the local log runs the same CursorConsumer.
+#include "eventlog/cursor_consumer.h"
+
+#include <gtest/gtest.h>
+
+#include "eventlog/eventlog_test_support.h"
+#include "eventlog/memory/memory_event_log.h"
+
+namespace parley::eventlog {
+namespace {
+
+using namespace test_support;
+using namespace std::chrono_literals;
+
+CursorConsumerOptions fast() {
+  CursorConsumerOptions o;
+  o.min_backoff = 1ms;
+  o.max_backoff = 5ms;
+  o.poll = 20ms;
+  return o;
+}
+
+std::vector<std::string> ids_of(const std::vector<Event>& events) {
+  std::vector<std::string> out;
+  for (const auto& e : events) out.push_back(e.id);
+  return out;
+}
+
+TEST(CursorConsumer, DeliversEveryEventInLogOrder) {
+  MemoryEventLog log(fast());
+  std::vector<Event> batch;
+  for (int i = 1; i <= 50; ++i) batch.push_back(message_event(i % 2 ? "a" : "b", i));
+  ASSERT_TRUE(log.publish(batch).ok());
+  Recorder got;
+  auto consumer = log.consume("search", got.handler());
+  ASSERT_TRUE(consumer.ok());
+  ASSERT_TRUE(got.await(50));
+  // And what comes later, without polling delays mattering.
+  ASSERT_TRUE(log.publish({message_event("a", 51)}).ok());
+  ASSERT_TRUE(got.await(51));
+  (*consumer)->stop();
+  batch.push_back(message_event("a", 51));
+  EXPECT_EQ(got.ids(), ids_of(batch));
+}
+
+TEST(CursorConsumer, ARefusedEventIsRetriedBeforeAnyLaterOne) {
+  MemoryEventLog log(fast());
+  ASSERT_TRUE(log.publish({message_event("a", 1), message_event("a", 2)}).ok());
+  Recorder got(/*refuse_first=*/3);
+  auto consumer = log.consume("push", got.handler());
+  ASSERT_TRUE(got.await(2));
+  (*consumer)->stop();
+  EXPECT_EQ(got.ids(), (std::vector<std::string>{"a/1/v1", "a/2/v1"}));
+  EXPECT_EQ(got.calls(), 5);
+}
+
+TEST(CursorConsumer, ANameResumesAfterItsLastHandledEvent) {
+  MemoryEventLog log(fast());
+  ASSERT_TRUE(log.publish({message_event("a", 1), message_event("a", 2)}).ok());
+  {
+    Recorder first;
+    auto consumer = log.consume("push", first.handler());
+    ASSERT_TRUE(first.await(2));
+    (*consumer)->stop();
+  }
+  ASSERT_TRUE(log.publish({message_event("a", 3)}).ok());
+  Recorder second, other;
+  auto again = log.consume("push", second.handler());
+  auto fresh = log.consume("search", other.handler());
+  ASSERT_TRUE(second.await(1));
+  ASSERT_TRUE(other.await(3));
+  (*again)->stop();
+  (*fresh)->stop();
+  EXPECT_EQ(second.ids(), (std::vector<std::string>{"a/3/v1"}));
+  EXPECT_EQ(other.ids().size(), 3u);
+}
+
+TEST(MemoryEventLog, StoresAnIdOnceAndFailsWhileUnavailable) {
+  MemoryEventLog log;
+  ASSERT_TRUE(log.publish({message_event("a", 1), message_event("a", 1)}).ok());
+  log.set_available(false);
+  EXPECT_FALSE(log.healthy());
+  EXPECT_FALSE(log.publish({message_event("a", 2)}).ok());
+  log.set_available(true);
+  EXPECT_EQ(log.events().size(), 1u);
+}
+
+}  // namespace
+}  // namespace parley::eventlog

@@ -1,0 +1,110 @@
+// From a message.created event to pushes: members minus the sender minus
+// the online, ids only unless previews are on.
+#include "push/push_notifier.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "presence/local/local_presence.h"
+#include "push/memory/memory_device_registry.h"
+#include "push/testing/recording_provider.h"
+#include "store/memory/memory_store.h"
+
+namespace parley::push {
+namespace {
+
+using namespace std::chrono_literals;
+
+class Notifier : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store::NewConversation c;
+    c.id = "c_team";
+    c.type = "group";
+    c.name = "team";
+    c.created_by = "alice";
+    c.members = {"bob", "carol", "dave"};
+    ASSERT_TRUE(store_.create_conversation(c));
+    for (const char* user : {"alice", "bob", "carol", "dave"}) {
+      Device d;
+      d.id = std::string("dev_") + user;
+      d.user_id = user;
+      d.platform = Platform::unifiedpush;
+      d.endpoint = std::string("https://push.example/") + user;
+      ASSERT_TRUE(registry_.add(d));
+    }
+    presence_.set_online("bob", 1);
+  }
+
+  eventlog::Event created(std::string sender, std::int64_t seq, std::string content) {
+    eventlog::Event e;
+    e.id = "c_team/" + std::to_string(seq) + "/v1";
+    e.type = eventlog::kMessageCreated;
+    e.conversation_id = "c_team";
+    e.seq = seq;
+    e.body = R"({"conversation_id":"c_team","seq":)" + std::to_string(seq) +
+             R"(,"message_id":"m_)" + std::to_string(seq) + R"(","sender_id":")" + sender +
+             R"(","content":")" + content + R"(","kind":"text"})";
+    return e;
+  }
+
+  std::set<std::string> recipients() {
+    std::set<std::string> out;
+    for (auto& c : provider_.calls()) out.insert(c.message.user_id);
+    return out;
+  }
+
+  store::MemoryStore store_;
+  presence::LocalPresence presence_;
+  MemoryDeviceRegistry registry_;
+  testing::RecordingProvider provider_;
+  PushDispatcher dispatcher_{registry_, {nullptr, &provider_, nullptr, nullptr}, {1, 100, 0ms, 1, 10ms}};
+};
+
+TEST_F(Notifier, OfflineMembersButNotTheSenderGetAPush) {
+  PushNotifier n(store_, presence_, dispatcher_, {});
+  ASSERT_TRUE(n.handle(created("alice", 1, "secret plans")));
+  ASSERT_TRUE(dispatcher_.wait_idle(5s));
+  EXPECT_EQ(recipients(), (std::set<std::string>{"carol", "dave"}));
+  for (auto& c : provider_.calls()) {
+    EXPECT_EQ(c.message.sender_id, "alice");
+    EXPECT_EQ(c.message.seq, 1);
+    EXPECT_EQ(c.message.message_id, "m_1");
+    EXPECT_TRUE(c.message.preview.empty()) << "no content by default";
+    EXPECT_EQ(payload_json(c.message).find("secret"), std::string::npos);
+  }
+}
+
+TEST_F(Notifier, PreviewWhenConfigured) {
+  PushNotifier n(store_, presence_, dispatcher_, {true, 6});
+  ASSERT_TRUE(n.handle(created("alice", 1, "secret plans")));
+  ASSERT_TRUE(dispatcher_.wait_idle(5s));
+  ASSERT_FALSE(provider_.calls().empty());
+  EXPECT_EQ(provider_.calls()[0].message.preview, "secret\xe2\x80\xa6");
+}
+
+TEST_F(Notifier, OtherEventsAndUnknownConversationsAreAcknowledgedQuietly) {
+  PushNotifier n(store_, presence_, dispatcher_, {});
+  auto edited = created("alice", 1, "x");
+  edited.type = eventlog::kMessageEdited;
+  EXPECT_TRUE(n.handle(edited));
+  auto lost = created("alice", 1, "x");
+  lost.conversation_id = "c_gone";
+  EXPECT_TRUE(n.handle(lost));
+  auto garbled = created("alice", 1, "x");
+  garbled.body = "{not json";
+  EXPECT_TRUE(n.handle(garbled));
+  ASSERT_TRUE(dispatcher_.wait_idle(5s));
+  EXPECT_TRUE(provider_.calls().empty());
+}
+
+TEST(PreviewOf, CutsAtCharactersNotBytes) {
+  EXPECT_EQ(preview_of("hello", 10), "hello");
+  EXPECT_EQ(preview_of("hello", 5), "hello");
+  EXPECT_EQ(preview_of("hello world", 5), "hello\xe2\x80\xa6");
+  EXPECT_EQ(preview_of("\xc3\xa9\xc3\xa9\xc3\xa9", 2), "\xc3\xa9\xc3\xa9\xe2\x80\xa6");
+}
+
+}  // namespace
+}  // namespace parley::push

@@ -1,0 +1,38 @@
+#pragma once
+// SearchIndex on SQLite FTS5, in a file of its own (<data_dir>/search.db).
+// Ranked by bm25; snippets by FTS5's snippet(). Thread-safe: index() (the
+// event-log consumer's thread) and search() (the event loop) use separate
+// connections, each under its own mutex; WAL lets a search read the last
+// commit without waiting for the indexer's fsync.
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "search/indexed_message.h"
+#include "search/search_cursor.h"
+#include "search/search_index.h"
+#include "store/sqlite/sqlite_db.h"
+
+namespace parley::search {
+
+class SqliteSearchIndex final : public SearchIndex {
+ public:
+  // Opens (creating and migrating when needed) the index at path.
+  static Result<std::unique_ptr<SqliteSearchIndex>> open(const std::string& path);
+
+  Status index(const eventlog::Event& event) override;
+  Result<SearchPage> search(const SearchQuery& query) override;
+
+ private:
+  SqliteSearchIndex(std::unique_ptr<store::sqlite::Db> writer,
+                    std::unique_ptr<store::sqlite::Db> reader)
+      : writer_(std::move(writer)), reader_(std::move(reader)) {}
+  Status apply(const IndexedMessage& m);
+
+  std::mutex write_mu_;
+  std::unique_ptr<store::sqlite::Db> writer_;
+  std::mutex read_mu_;
+  std::unique_ptr<store::sqlite::Db> reader_;
+};
+
+}  // namespace parley::search

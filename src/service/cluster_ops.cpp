@@ -1,0 +1,149 @@
+// The cluster-mode half of ChatService: what arrives on the bus (control
+// envelopes, messages put back in seq order), the conversation channels this
+// gateway subscribes for its users, and the catch-up that closes the window
+// between subscribing a channel and Redis confirming it.
+#include <algorithm>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "service/chat_service.h"
+#include "service/service_metrics.h"
+
+namespace parley::service {
+
+// ---- the bus: control envelopes, then messages in seq order ----
+
+void ChatService::on_bus(const bus::Envelope& e) {
+  if (e.control == bus::Envelope::Control::members_changed) {
+    // On a conversation channel: every gateway with a member here drops its
+    // cached members. On a user channel: the user's gateway redoes their
+    // subscription.
+    if (e.scope == bus::Envelope::Scope::conversation) {
+      members_.invalidate(e.target);
+      return on_members_changed(e.target, e.about);
+    }
+    return on_members_changed(e.about, e.target);
+  }
+  auto ready = reorder_.push(e, now_ms());
+  for (const auto& r : ready) fan_out(r);
+  schedule_reorder_release();
+}
+
+void ChatService::schedule_reorder_release() {
+  auto due = reorder_.next_deadline();
+  if (due == 0 || reorder_timer_armed_) return;
+  reorder_timer_armed_ = true;
+  reorder_timer_.expires_after(std::chrono::milliseconds(std::max<std::int64_t>(1, due - now_ms())));
+  reorder_timer_.async_wait([this](const boost::system::error_code& ec) {
+    reorder_timer_armed_ = false;
+    if (ec) return;
+    auto released = reorder_.expire(now_ms());
+    metric::reorder_gaps.inc(released.empty() ? 0 : 1);
+    for (const auto& r : released) fan_out(r);
+    schedule_reorder_release();
+  });
+}
+
+void ChatService::announce_members_changed(const std::string& conversation,
+                                           const std::string& user, bool existing) {
+  members_.invalidate(conversation);
+  bus::Envelope to_user;
+  to_user.scope = bus::Envelope::Scope::user;
+  to_user.target = user;
+  to_user.control = bus::Envelope::Control::members_changed;
+  to_user.about = conversation;
+  if (existing) {  // a new conversation is in nobody's cache yet
+    bus::Envelope to_conversation = to_user;
+    to_conversation.scope = bus::Envelope::Scope::conversation;
+    to_conversation.target = conversation;
+    to_conversation.about = user;
+    b_.bus.publish(std::move(to_conversation));
+  }
+  b_.bus.publish(std::move(to_user));
+}
+
+void ChatService::on_members_changed(const std::string& conversation, const std::string& user) {
+  const auto* devices = sessions_.devices_of(user);
+  if (!options_.cluster || !devices) return;
+  auto set = members_.members(conversation);
+  bool member = set && (*set)->contains(user);
+  bool joined = member && !subscriptions_.has(user, conversation);
+  subscriptions_.set_member(user, conversation, member);
+  if (!joined) return;
+  // Messages from now on reach this gateway once Redis confirms the
+  // subscription; what is committed before that is caught up later.
+  auto latest = b_.store.messages(conversation, 0, 0, 1);
+  std::int64_t from = latest && !latest->messages.empty() ? latest->messages.back().seq : 0;
+  for (const auto& d : *devices) schedule_catch_up(d, conversation, from);
+}
+
+std::vector<std::string> ChatService::conversation_ids_of(const std::string& user) {
+  std::vector<std::string> ids;
+  std::optional<store::ListCursor> after;
+  for (;;) {
+    auto page = b_.store.list_conversations(user, 1000, after);
+    if (!page) {
+      // Live delivery for this user's conversations waits for the next
+      // membership change or reconnect; sync still repairs.
+      component_logger("service")->warn("cannot list conversations to subscribe: {}",
+                                        page.error().message);
+      break;
+    }
+    for (const auto& c : *page) ids.push_back(c.id);
+    if (page->size() < 1000) break;
+    after = store::ListCursor{page->back().last_activity_at, page->back().id};
+  }
+  return ids;
+}
+
+// ---- catch-up ----
+//
+// A Redis subscription takes effect when Redis confirms it, a moment after
+// this gateway asks. A message published in that moment never arrives here;
+// the member's device would see it only with the next message (a seq gap) or
+// on resume. So a little later (kCatchUpDelay) each new subscriber's device
+// is compared with the store and sent what it is missing, through the
+// delivery tracker (nothing twice).
+
+void ChatService::schedule_catch_up(const gateway::ConnectionPtr& device,
+                                    const std::string& conversation, std::int64_t from_seq) {
+  catch_ups_.push_back({device, conversation, from_seq});
+  if (catch_up_armed_) return;
+  catch_up_armed_ = true;
+  catch_up_timer_.expires_after(kCatchUpDelay);
+  catch_up_timer_.async_wait([this](const boost::system::error_code& ec) {
+    catch_up_armed_ = false;
+    if (ec) return;
+    run_catch_ups();
+  });
+}
+
+void ChatService::run_catch_ups() {
+  auto due = std::move(catch_ups_);
+  catch_ups_.clear();
+  auto now = now_ms();
+  for (auto& c : due) {
+    auto device = c.device.lock();
+    if (!device || !delivery_.knows(*device)) continue;  // gone meanwhile
+    // A whole device (connect): every conversation it has synced or been
+    // sent, from what it holds. One conversation (joined): from the join.
+    std::vector<std::pair<std::string, std::int64_t>> todo;
+    if (c.conversation.empty()) {
+      todo = delivery_.positions(*device);
+    } else {
+      todo.emplace_back(c.conversation,
+                        std::max(c.from_seq, delivery_.position(*device, c.conversation)));
+    }
+    for (const auto& [conversation, from] : todo) {
+      auto page = b_.store.messages(conversation, 0, from, static_cast<int>(options_.max_replay));
+      if (!page || page->messages.empty()) continue;
+      metric::catch_ups.inc();
+      if (!replay(device, conversation, page->messages, now)) {
+        too_slow(device);
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace parley::service
