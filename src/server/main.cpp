@@ -69,6 +69,9 @@ int main(int argc, char** argv) {
   serve->add_option("--retransmit-ms", retransmit_ms, "resend unacknowledged messages after (ms)");
   serve->add_option("--max-replay", max_replay, "most messages a sync replays per conversation");
   serve->add_option("--reconnect-jitter-ms", jitter_ms, "spread of reconnect hints on shutdown (ms)");
+  std::int64_t max_connections_per_user = -1;
+  serve->add_option("--max-connections-per-user", max_connections_per_user,
+                    "WebSocket connections one user may hold on this gateway");
   std::string web_root;
   bool dev = false;
   serve->add_option("--web-root", web_root, "serve the web client from this folder (default: built in)");
@@ -109,6 +112,8 @@ int main(int argc, char** argv) {
     if (retransmit_ms >= 0) config->retransmit_ms = retransmit_ms;
     if (max_replay >= 0) config->max_replay = max_replay;
     if (jitter_ms >= 0) config->reconnect_jitter_ms = jitter_ms;
+    if (max_connections_per_user >= 0)
+      config->max_connections_per_user = static_cast<std::size_t>(max_connections_per_user);
     if (!web_root.empty()) config->web_root = web_root;
     if (dev) config->dev_mode = true;
     if (!store_urls.empty()) config->store_urls = parley::server::split_list(store_urls);
