@@ -11,6 +11,9 @@
 #include <fstream>
 #include <stdexcept>
 
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+
 #ifndef PARLEY_BINARY
 #error "PARLEY_BINARY must name the parley binary"
 #endif
@@ -22,6 +25,25 @@ namespace net = boost::asio;
 const std::string& parley_binary() {
   static const std::string path = PARLEY_BINARY;
   return path;
+}
+
+std::string http_get(std::uint16_t port, const std::string& path) {
+  net::io_context io;
+  net::ip::tcp::socket s(io);
+  boost::system::error_code ec;
+  s.connect({net::ip::make_address("127.0.0.1"), port}, ec);
+  if (ec) return {};
+  std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  net::write(s, net::buffer(req), ec);
+  if (ec) return {};
+  std::string out;
+  char buf[8192];
+  for (;;) {
+    auto n = s.read_some(net::buffer(buf), ec);
+    out.append(buf, n);
+    if (ec) break;
+  }
+  return out;
 }
 
 bool run_until(net::io_context& io, const std::function<bool()>& done,

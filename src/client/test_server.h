@@ -22,6 +22,10 @@ using namespace std::chrono_literals;
 // The binary under test (compile definition PARLEY_BINARY).
 const std::string& parley_binary();
 
+// A plain HTTP/1.0 GET to 127.0.0.1:port, blocking (tests ask little: /metrics,
+// /readyz): the whole response, head and body; empty when unreachable.
+std::string http_get(std::uint16_t port, const std::string& path);
+
 // Runs `io` until `done()` holds (true) or `timeout` passes (false).
 bool run_until(boost::asio::io_context& io, const std::function<bool()>& done,
                std::chrono::milliseconds timeout);

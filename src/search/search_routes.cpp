@@ -16,7 +16,6 @@ using gateway::HttpResponse;
 // Longest cursor a page of ours can produce: two integers and an id.
 constexpr std::size_t kMaxCursorBytes = 320;
 // Conversations asked of the store per round when collecting the caller's.
-constexpr int kScopeBatch = 500;
 
 HttpResponse error_response(const Error& e) {
   return {http_status(e.code), protocol::encode_error_body(e)};
@@ -53,15 +52,7 @@ Result<std::vector<std::string>> SearchRoutes::scope(const std::string& user,
     if (!conversation) return std::move(conversation).error();
     return std::vector<std::string>{*id};
   }
-  std::vector<std::string> ids;
-  std::optional<store::ListCursor> after;
-  for (;;) {
-    auto batch = chat_.conversations(user, kScopeBatch, after);
-    if (!batch) return std::move(batch).error();
-    for (const auto& c : *batch) ids.push_back(c.id);
-    if (batch->size() < static_cast<std::size_t>(kScopeBatch)) return ids;
-    after = store::ListCursor{batch->back().last_activity_at, batch->back().id};
-  }
+  return chat_.conversation_ids(user);
 }
 
 bool SearchRoutes::handle(const api::AuthedRequest& request,

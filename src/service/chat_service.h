@@ -92,6 +92,8 @@ class ChatService final : public gateway::ChatHandler {
   Result<store::Conversation> conversation(const std::string& user_id, const std::string& id);
   Result<std::vector<store::ConversationSummary>> conversations(
       const std::string& user_id, int limit, const std::optional<store::ListCursor>& after);
+  // Every conversation id of the user, all pages.
+  Result<std::vector<std::string>> conversation_ids(const std::string& user_id);
   Result<store::Conversation> add_member(const std::string& user_id, const std::string& id,
                                          const std::string& new_member);
   Status remove_member(const std::string& user_id, const std::string& id,

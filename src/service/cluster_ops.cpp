@@ -78,22 +78,13 @@ void ChatService::on_members_changed(const std::string& conversation, const std:
 }
 
 std::vector<std::string> ChatService::conversation_ids_of(const std::string& user) {
-  std::vector<std::string> ids;
-  std::optional<store::ListCursor> after;
-  for (;;) {
-    auto page = b_.store.list_conversations(user, 1000, after);
-    if (!page) {
-      // Live delivery for this user's conversations waits for the next
-      // membership change or reconnect; sync still repairs.
-      component_logger("service")->warn("cannot list conversations to subscribe: {}",
-                                        page.error().message);
-      break;
-    }
-    for (const auto& c : *page) ids.push_back(c.id);
-    if (page->size() < 1000) break;
-    after = store::ListCursor{page->back().last_activity_at, page->back().id};
-  }
-  return ids;
+  auto ids = conversation_ids(user);
+  if (ids) return std::move(ids).value();
+  // Live delivery for this user's conversations waits for the next
+  // membership change or reconnect; sync still repairs.
+  component_logger("service")->warn("cannot list conversations to subscribe: {}",
+                                    ids.error().message);
+  return {};
 }
 
 // ---- catch-up ----

@@ -58,7 +58,6 @@ Result<ChatService::Created> ChatService::create_conversation(const std::string&
   nc.created_at = now_ms();
   auto c = b_.store.create_conversation(nc);
   if (!c) return std::move(c).error();
-  members_.invalidate(c->id);
   // Each member's gateway subscribes them to the new conversation.
   for (const auto& m : c->members) announce_members_changed(c->id, m.user_id, /*existing=*/false);
   return Created{std::move(c).value(), true};
@@ -75,6 +74,19 @@ Result<store::Conversation> ChatService::conversation(const std::string& user_id
 Result<std::vector<store::ConversationSummary>> ChatService::conversations(
     const std::string& user_id, int limit, const std::optional<store::ListCursor>& after) {
   return b_.store.list_conversations(user_id, limit, after);
+}
+
+Result<std::vector<std::string>> ChatService::conversation_ids(const std::string& user_id) {
+  constexpr int kPage = 1000;
+  std::vector<std::string> ids;
+  std::optional<store::ListCursor> after;
+  for (;;) {
+    auto page = b_.store.list_conversations(user_id, kPage, after);
+    if (!page) return std::move(page).error();
+    for (const auto& c : *page) ids.push_back(c.id);
+    if (page->size() < static_cast<std::size_t>(kPage)) return ids;
+    after = store::ListCursor{page->back().last_activity_at, page->back().id};
+  }
 }
 
 Result<store::Conversation> ChatService::add_member(const std::string& user_id,

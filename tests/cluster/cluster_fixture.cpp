@@ -6,10 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/write.hpp>
 
 #include "store/postgres/pg_test_support.h"
 
@@ -190,25 +187,8 @@ std::vector<client::Message> ClusterTest::history(int g, const std::string& user
 }
 
 int ClusterTest::http_status(std::uint16_t port, const std::string& path) {
-  try {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::socket s(io);
-    s.connect({boost::asio::ip::make_address("127.0.0.1"), port});
-    std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    boost::asio::write(s, boost::asio::buffer(req));
-    std::string out;
-    boost::system::error_code ec;
-    char buf[4096];
-    for (;;) {
-      auto n = s.read_some(boost::asio::buffer(buf), ec);
-      out.append(buf, n);
-      if (ec) break;
-    }
-    if (out.size() < 12) return 0;
-    return std::stoi(out.substr(9, 3));
-  } catch (const std::exception&) {
-    return 0;
-  }
+  auto out = client::testing::http_get(port, path);  // "HTTP/1.x NNN ..."
+  return out.size() < 12 ? 0 : std::stoi(out.substr(9, 3));
 }
 
 }  // namespace parley::cluster_test

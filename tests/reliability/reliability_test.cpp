@@ -27,23 +27,7 @@ std::int64_t rss_kib(pid_t pid) {
   return -1;
 }
 
-// A plain HTTP/1.0 GET, blocking: enough for /metrics in a test.
-std::string http_get(std::uint16_t port, const std::string& path) {
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::socket s(io);
-  s.connect({boost::asio::ip::make_address("127.0.0.1"), port});
-  std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-  boost::asio::write(s, boost::asio::buffer(req));
-  std::string out;
-  boost::system::error_code ec;
-  char buf[8192];
-  for (;;) {
-    auto n = s.read_some(boost::asio::buffer(buf), ec);
-    out.append(buf, n);
-    if (ec) break;
-  }
-  return out;
-}
+using testing::http_get;
 
 std::int64_t metric_value(const std::string& text, const std::string& name) {
   auto at = text.find("\n" + name + " ");
