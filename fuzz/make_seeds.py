@@ -272,3 +272,111 @@ def jwks_seeds():
 
 
 jwks_seeds()
+
+
+# ---- multipart: Content-Type line, "\n", then the body (media/multipart.h) ----
+def multipart(boundary, parts, preamble=b"", epilogue=b"\r\n"):
+    body = preamble
+    for headers, content in parts:
+        body += b"--" + boundary + b"\r\n" + headers + b"\r\n\r\n" + content + b"\r\n"
+    return body + b"--" + boundary + b"--" + epilogue
+
+
+FILE = b'Content-Disposition: form-data; name="file"; filename="cat.png"\r\nContent-Type: image/png'
+FIELD = b'Content-Disposition: form-data; name="note"'
+write("multipart", [
+    b"multipart/form-data; boundary=b0undary\n" + multipart(b"b0undary", [(FIELD, b"hi"), (FILE, b"\x89PNG\r\n\x1a\n")]),
+    b'Multipart/Form-Data; boundary="quoted b"\n' + multipart(b"quoted b", [(FILE, b"")]),
+    b"multipart/form-data; charset=x; boundary=z\n" + multipart(b"z", [(FILE, b"a\r\n--y\r\nb")], preamble=b"preamble\r\n"),
+    b"multipart/form-data; boundary=z\n" + multipart(b"z", [(b"Content-Disposition: form-data; name=f; filename*=UTF-8''caf%C3%A9.txt", b"x")]),
+    b"multipart/form-data; boundary=z\n" + multipart(b"z", [(b"content-disposition:form-data;filename=\"a\\\"b\"", b"x")]),
+    b"multipart/form-data; boundary=z\n" + multipart(b"z", [(FILE, b"one"), (FILE, b"two")]),
+    b"multipart/form-data; boundary=z\n" + multipart(b"z", [(FIELD, b"no file")]),
+    b"multipart/form-data; boundary=z\n--z  \t\r\n" + FILE + b"\r\n\r\nunterminated",
+    b"multipart/form-data; boundary=z\n--z\r\nno header end",
+    b"multipart/form-data; boundary=\n--\r\n\r\n",
+    b"multipart/form-data; boundary=" + b"b" * 71 + b"\n",
+    b"multipart/form-data\n--z--",
+    b"text/plain\nnot multipart",
+])
+
+# ---- byte_range: 8 bytes of content size (little-endian), then the Range value ----
+def rng(size, header):
+    return struct.pack("<Q", size) + header
+
+
+write("byte_range", [
+    rng(1000, b"bytes=0-499"),
+    rng(1000, b"bytes=500-"),
+    rng(1000, b"bytes=-500"),
+    rng(1000, b"bytes=-0"),
+    rng(1000, b"bytes=1000-"),
+    rng(1000, b"bytes=999-2000"),
+    rng(0, b"bytes=0-0"),
+    rng(0, b"bytes=-1"),
+    rng(1000, b"BYTES = 1-2 "),
+    rng(1000, b"bytes=0-1,3-4"),
+    rng(1000, b"bytes=5-1"),
+    rng(1000, b"bytes=18446744073709551615-"),
+    rng(1000, b"bytes=-18446744073709551616"),
+    rng(1000, b"items=0-1"),
+    rng(1000, b"bytes=+1-2"),
+    rng(2**64 - 1, b"bytes=0-"),
+    rng(7, b"bytes="),
+])
+
+# ---- content_sniffer: uploaded bytes (media/content_sniffer.h, image_size.h) ----
+def be32(v):
+    return struct.pack(">I", v)
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + be32(13) + b"IHDR" + be32(640) + be32(480) + b"\x08\x06\x00\x00\x00"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + \
+    b"\xff\xc0\x00\x11\x08\x01\xe0\x02\x80\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01\xff\xd9"
+write("content_sniffer", [
+    PNG,
+    PNG[:20],
+    JPEG,
+    b"GIF89a\x80\x02\xe0\x01\x00\x00\x00",
+    b"RIFF\x24\x00\x00\x00WEBPVP8 \x18\x00\x00\x00\x30\x01\x00\x9d\x01\x2a\x80\x02\xe0\x01",
+    b"RIFF\x24\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f\x7f\xc0\x77\x00",
+    b"RIFF\x24\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x00\x00\x00\x00\x7f\x02\x00\xdf\x01\x00",
+    b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
+    b"OggS\x00\x02",
+    b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00",
+    b"\x00\x00\x00\x18ftypM4A \x00\x00\x00\x00",
+    b"\x00\x00\x00\x18ftypheic",
+    b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm",
+    "plain words, caf\u00e9 \U0001F600\ttab\r\n".encode(),
+    b"\xef\xbb\xbf  <!DOCTYPE html><p>x",
+    b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+    b"<?xml version='1.0'?>",
+    b"<abc>not a tag we know</abc>",
+    b"MZ\x90\x00",
+    b"\x7fELF\x02",
+    b"PK\x03\x04",
+    b"\xc0\xaf overlong",
+    b"\xed\xa0\x80 surrogate",
+    b"\xf4\x90\x80\x80 past U+10FFFF",
+    b"cut short \xe2\x82",
+    b"nul\x00inside",
+])
+
+# ---- search_cursor: the ?cursor= of GET /api/search ----
+write("search_cursor", [
+    "1523.18.c_abc",
+    "-5.1.c_x",
+    "0.1.d_0123456789abcdef01234567",
+    "9223372036854775807.9223372036854775807.c.with.dots",
+    "9223372036854775808.1.c",
+    "1.0.c",
+    "1.-1.c",
+    "01.007.c",
+    "-0.1.c",
+    "1.1.",
+    "1..c",
+    ".1.c",
+    "1.1." + "c" * 257,
+    "+1.1.c",
+    "garbage",
+])

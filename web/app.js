@@ -10,6 +10,8 @@ import { createListView } from './views/list.js';
 import { createConversationView } from './views/conversation.js';
 import { createBanner } from './views/banner.js';
 import { openMessageActions, openNewChatDialog } from './views/dialogs.js';
+import { createNotificationsButton } from './views/notifications.js';
+import { PushController, browserEnv } from './push.js';
 
 const root = document.getElementById('app');
 const toasts = document.getElementById('toasts');
@@ -24,6 +26,9 @@ export function notify(text, kind = 'info') {
 function signOut(reason) {
   const me = current?.store.me;
   const preferToken = current?.session.mode === 'token';
+  // One browser, one user: this browser's push subscription goes with the session
+  // (best-effort: the token may be the reason for signing out).
+  if (current?.push.state === 'on') current.push.disable().catch(() => {});
   stop();
   clearSession();
   if (me) localStorage.removeItem(`parley.outbox.${me}`);
@@ -77,9 +82,12 @@ function start(session) {
     chat,
     navigate,
     openActions: (m, opts) => openMessageActions(m, opts),
+    notify,
   });
   const banner = createBanner(store);
 
+  const push = new PushController({ env: browserEnv(window), rest: (method, path, body) => chat.rest(method, path, body), userId: store.me });
+  const notifications = createNotificationsButton({ push, notify });
   const signOutButton = h('button', { type: 'button', class: 'btn small' }, 'Sign out');
   signOutButton.addEventListener('click', () => signOut());
   const meAvatar = h('span', { class: 'avatar small', 'aria-hidden': 'true', style: { background: avatarColor(store.me) } }, initials(store.me));
@@ -88,6 +96,7 @@ function start(session) {
     { class: 'topbar' },
     h('span', { class: 'brand' }, h('span', { class: 'brand-mark small', 'aria-hidden': 'true' }, 'P'), 'Parley'),
     h('span', { class: 'me' }, meAvatar, h('span', { class: 'visually-hidden' }, 'Signed in as '), h('span', { 'data-testid': 'me' }, store.me)),
+    notifications.el,
     signOutButton,
   );
   const main = h('main', { id: 'main', class: 'conv-pane', tabindex: '-1' }, conv.el);
@@ -129,10 +138,17 @@ function start(session) {
   });
   window.addEventListener('hashchange', onHash);
   document.addEventListener('keydown', onKey);
-  current = { session, chat, store, views: [list, conv, banner], onHash, onKey };
+  current = { session, chat, store, push, views: [list, conv, banner, notifications], onHash, onKey };
   chat.start();
   applyRoute();
+  push.init().catch(() => {}); // after chat.start(): it uses the chat's REST client
 }
+
+// A click on a push notification: the service worker asks this window to open the chat.
+navigator.serviceWorker?.addEventListener('message', (ev) => {
+  const id = ev.data?.type === 'parley.open' ? ev.data.conversation_id : null;
+  if (typeof id === 'string' && id && current) location.hash = `#/c/${encodeURIComponent(id)}`;
+});
 
 // The skip link moves focus without touching the route (#/c/...).
 document.querySelector('.skip-link')?.addEventListener('click', (ev) => {

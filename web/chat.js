@@ -3,6 +3,7 @@
 // except for document visibility.
 import { ParleyClient } from '/js/parley-client.mjs';
 import { devToken, saveSession, tokenExpiresAt } from './api.js';
+import { mediaSendBody, mediaUrl, precheckFile, sendUpload, uploadErrorText, uploadRequest } from './media.js';
 
 const PAGE = 50; // history page size
 const LIST_PAGES = 5; // conversation list pages fetched at once (100 each)
@@ -11,6 +12,12 @@ const DELIVERED_DEBOUNCE_MS = 400;
 const REFRESH_EVERY_MS = 30000; // the list is refreshed (new empty conversations, marks)
 
 const enc = encodeURIComponent;
+
+// crypto.randomUUID needs a secure context; getRandomValues does not.
+function randomMsgId() {
+  const b = crypto.getRandomValues(new Uint8Array(12));
+  return `web-${[...b].map((x) => x.toString(16).padStart(2, '0')).join('')}`;
+}
 
 export class Chat {
   /**
@@ -320,6 +327,76 @@ export class Chat {
       this.hooks.notify(`Your message could not be sent (${err?.code ?? 'error'}).`, 'error');
     });
     return p.clientMsgId;
+  }
+
+  /**
+   * Uploads a file (POST /api/media), then sends it as an image or file
+   * message. REST, not the WebSocket outbox: the client library's send frame
+   * has no media, and an upload cannot wait offline anyway. Resolves with
+   * null, or rejects with an Error whose message is for the user.
+   */
+  async sendFile(id, file, { onProgress, signal } = {}) {
+    const refused = precheckFile(file);
+    if (refused) throw new Error(refused);
+    let req = uploadRequest(file, await this.token());
+    let res = await sendUpload(req, { onProgress, signal });
+    if (res.status === 401 && this.session.mode === 'dev') {
+      await this._renewDevToken();
+      req = uploadRequest(file, this.session.token);
+      res = await sendUpload(req, { onProgress, signal });
+    }
+    if (res.aborted) return null;
+    if (res.status !== 201 && res.status !== 200) {
+      if (res.status === 401 && this.session.mode !== 'dev') {
+        this.hooks.onSignOut('The server did not accept your token. Paste a new one to sign in again.');
+      }
+      throw new Error(uploadErrorText(res.status, res.body, req.name));
+    }
+    const upload = res.body;
+    const body = mediaSendBody(upload, { clientMsgId: randomMsgId() });
+    let ack;
+    try {
+      ack = await this.rest('POST', `/api/conversations/${enc(id)}/messages`, body);
+    } catch (err) {
+      throw new Error(`“${req.name}” was uploaded but could not be sent (${err?.code ?? 'error'}).`);
+    }
+    // Shown at once; the server's `message` echo (with the same media) replaces it.
+    this.store.putMessage({
+      conversation_id: id,
+      seq: ack.seq,
+      message_id: ack.message_id,
+      sender_id: this.me,
+      client_msg_id: ack.client_msg_id,
+      content: body.content,
+      kind: body.kind,
+      media: { ...upload, name: body.media.name ?? upload.name },
+      reply_to: null,
+      ts: ack.ts,
+      provisional: true,
+    });
+    if (this.store.activeId === id) this.maybeMarkRead(id);
+    return null;
+  }
+
+  /** The URL of an upload for <img src> and links (the token in the query). */
+  mediaUrl(media) {
+    return mediaUrl(media, this.session.token);
+  }
+
+  /** Whether I muted a conversation's pushes (GET .../mute); null when unknown. */
+  async muted(id) {
+    try {
+      const res = await this.rest('GET', `/api/conversations/${enc(id)}/mute`);
+      return typeof res?.muted === 'boolean' ? res.muted : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Mutes (PUT) or unmutes (DELETE) a conversation's pushes; resolves with the new state. */
+  async setMuted(id, muted) {
+    const res = await this.rest(muted ? 'PUT' : 'DELETE', `/api/conversations/${enc(id)}/mute`);
+    return Boolean(res?.muted);
   }
 
   edit(m, text) {

@@ -7,6 +7,7 @@
 //   'connection'               the client's state
 //   'active' (id|null)         the conversation on screen
 import { Emitter } from '/js/parley-client.mjs';
+import { mediaPreview } from './media.js';
 
 const TYPING_SHOWN_MS = 5000; // the server forwards typing at most every 3 s
 
@@ -320,6 +321,7 @@ function applyUpdate(m, f) {
   if (f.deleted) {
     next.deleted = true;
     next.content = '';
+    delete next.media; // the server removes it with the content
   } else if (typeof f.content === 'string') {
     next.content = f.content;
     next.edited = true;
@@ -328,5 +330,6 @@ function applyUpdate(m, f) {
 }
 
 function previewOf(m) {
-  return { seq: m.seq, sender_id: m.sender_id, content: m.content ?? '', deleted: Boolean(m.deleted), kind: m.kind ?? 'text' };
+  const content = (!m.deleted && mediaPreview(m)) || (m.content ?? '');
+  return { seq: m.seq, sender_id: m.sender_id, content, deleted: Boolean(m.deleted), kind: m.kind ?? 'text' };
 }

@@ -33,6 +33,7 @@ Client::Impl::Impl(boost::asio::io_context& io, Options options)
       backoff_(options_.backoff_base, options_.backoff_max),
       timer_(io),
       received_timer_(io),
+      gap_timer_(io),
       device_id_(options_.device_id.empty() ? new_id("d").substr(0, 13) : options_.device_id) {}
 
 std::uint64_t Client::Impl::random() {
@@ -88,6 +89,8 @@ void Client::Impl::stop() {
   timer_.cancel();
   received_timer_.cancel();
   received_armed_ = false;
+  gap_timer_.cancel();
+  gap_armed_ = false;
   if (conn_) {
     conn_->detach();
     conn_->close(1000);
@@ -118,6 +121,8 @@ void Client::Impl::on_closed(const CloseInfo& info) {
   ++timer_generation_;
   received_timer_.cancel();
   received_armed_ = false;
+  gap_timer_.cancel();
+  gap_armed_ = false;
   outbox_.connection_lost();
   syncs_.clear();
   pings_.clear();
@@ -173,7 +178,13 @@ void Client::Impl::flush_outbox() {
 }
 
 void Client::Impl::retry_sends() {
-  if (live()) flush_outbox();
+  if (!live()) return;
+  flush_outbox();
+  // Another conversation's refused send may fall due later.
+  if (auto due = outbox_.next_due()) {
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*due - Clock::now());
+    arm_timer(std::max(wait, std::chrono::milliseconds(10)), &Impl::retry_sends);
+  }
 }
 
 std::string Client::Impl::send(const std::string& conversation_id, std::string content,

@@ -42,6 +42,9 @@ struct Options {
   bool auto_reconnect = true;
   // `received` is sent at most this often per conversation.
   std::chrono::milliseconds received_interval{100};
+  // A gap a sync left open (the missing message was not yet stored where
+  // the server read) is asked for again after this.
+  std::chrono::milliseconds gap_retry_interval{250};
   std::chrono::milliseconds connect_timeout{10'000};
   // On `synced` too_far_behind: page the gap over REST (true), or only report
   // it in on_synced (false): the application then fetches the history itself

@@ -56,6 +56,8 @@ class Client::Impl final : public WsConnection::Listener,
     bool sync_in_flight = false;     // a `sync` naming it awaits `synced`
     bool paging = false;             // too_far_behind: fetching over REST
     bool left_to_app = false;        // too_far_behind, and the application fetches
+    // Nothing is filling a gap here yet: a `sync` for it may go out.
+    bool may_sync() const noexcept { return !sync_in_flight && !paging && !left_to_app; }
   };
 
   Impl(boost::asio::io_context& io, Options options);
@@ -94,6 +96,10 @@ class Client::Impl final : public WsConnection::Listener,
   void page(const std::string& conversation_id);
   void arm_received();
   void flush_received();
+  void retry_gaps();
+  // Runs `what` after `delay` while connected, unless `armed` already.
+  void arm_once(boost::asio::steady_timer& timer, bool& armed, std::chrono::milliseconds delay,
+                void (Impl::*what)());
   void report(ClientError e);
 
   // Calls an application callback, unless the Client is gone. Callbacks may
@@ -125,8 +131,13 @@ class Client::Impl final : public WsConnection::Listener,
   // refused for now (rate_limited, unavailable). Never both.
   boost::asio::steady_timer timer_;
   boost::asio::steady_timer received_timer_;
+  // A sync answered but a gap is still there (the server had not yet seen
+  // the missing message): ask again a little later, not only when the next
+  // message happens to arrive (there may be none).
+  boost::asio::steady_timer gap_timer_;
   std::uint64_t timer_generation_ = 0;
   bool received_armed_ = false;
+  bool gap_armed_ = false;
   bool shut_down_ = false;
   std::int64_t reconnect_after_ms_ = -1;  // from a `reconnect` frame; -1: none
   std::string device_id_;

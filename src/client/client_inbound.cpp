@@ -119,6 +119,17 @@ void Client::Impl::handle(Synced s) {
   }
   emit(on_.synced, s);
   finish_sync(resume);
+  if (shut_down_) return;
+  for (const auto& [id, st] : conversations_)
+    if (st.buffer.has_gap() && st.may_sync())
+      return arm_once(gap_timer_, gap_armed_, options_.gap_retry_interval, &Impl::retry_gaps);
+}
+
+void Client::Impl::retry_gaps() {
+  std::vector<std::string> ids;
+  for (const auto& [id, st] : conversations_)
+    if (st.buffer.has_gap() && st.may_sync()) ids.push_back(id);
+  if (!ids.empty()) request_sync(std::move(ids), false);
 }
 
 // Fetches what the replay refused (too_far_behind), a page at a time; live
@@ -177,8 +188,7 @@ void Client::Impl::handle(Message m) {
       break;
     case ConversationBuffer::Verdict::buffered:
     case ConversationBuffer::Verdict::dropped:
-      if (!st.sync_in_flight && !st.paging && !st.left_to_app && connected())
-        request_sync({id}, false);
+      if (st.may_sync() && connected()) request_sync({id}, false);
       break;
   }
 }
@@ -193,13 +203,18 @@ void Client::Impl::deliver(std::vector<Message>& ready) {
 }
 
 void Client::Impl::arm_received() {
-  if (received_armed_ || !connected()) return;
-  received_armed_ = true;
-  received_timer_.expires_after(options_.received_interval);
-  received_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+  arm_once(received_timer_, received_armed_, options_.received_interval, &Impl::flush_received);
+}
+
+void Client::Impl::arm_once(boost::asio::steady_timer& timer, bool& armed,
+                            std::chrono::milliseconds delay, void (Impl::*what)()) {
+  if (armed || !connected()) return;
+  armed = true;
+  timer.expires_after(delay);
+  timer.async_wait([self = shared_from_this(), &armed, what](boost::system::error_code ec) {
     if (ec || self->shut_down_) return;
-    self->received_armed_ = false;
-    self->flush_received();
+    armed = false;
+    if (self->connected()) (self.get()->*what)();
   });
 }
 
@@ -218,6 +233,10 @@ void Client::Impl::flush_received() {
 void Client::Impl::handle(AckFrame a) {
   auto m = outbox_.take(a.client_msg_id);
   if (!m) return;  // the ack of a resend already acknowledged
+  if (m->refusals > 0) {  // the probe of a refused conversation got through
+    outbox_.accepted(m->conversation_id);
+    if (live()) flush_outbox();
+  }
   auto now = Clock::now();
   using std::chrono::duration_cast;
   using std::chrono::microseconds;
@@ -243,9 +262,18 @@ void Client::Impl::handle(ErrorFrame e) {
     out.conversation_id = m->conversation_id;
     if (retryable(out.error)) {
       // Kept, and sent again shortly with the same client_msg_id.
-      outbox_.unsend(e.req);
-      auto delay = std::chrono::milliseconds(e.retry_after_ms > 0 ? e.retry_after_ms : 1000);
-      arm_timer(delay, &Impl::retry_sends);
+      // Doubling from 1 s up to 4 s while the conversation keeps refusing
+      // (its store shard is down, say), unless the server said when. Only
+      // its oldest send is tried again (Outbox::flush), so a long queue is
+      // not sent whole every round.
+      const int shift = std::min(m->refusals, 2);
+      auto delay = std::chrono::milliseconds(e.retry_after_ms > 0 ? e.retry_after_ms
+                                                                  : 1000 << shift);
+      outbox_.unsend(e.req, Clock::now() + delay);
+      const auto due = outbox_.next_due().value_or(Clock::now() + delay);  // the earliest
+      arm_timer(std::max(std::chrono::duration_cast<std::chrono::milliseconds>(due - Clock::now()),
+                         std::chrono::milliseconds(10)),
+                &Impl::retry_sends);
     } else {
       out.client_msg_id = e.req;
       outbox_.take(e.req);

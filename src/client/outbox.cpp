@@ -30,11 +30,32 @@ std::optional<OutgoingMessage> Outbox::take(std::string_view client_msg_id) {
   return m;
 }
 
-bool Outbox::unsend(std::string_view client_msg_id) {
+bool Outbox::unsend(std::string_view client_msg_id, Clock::time_point not_before) {
   auto it = locate(client_msg_id);
   if (it == entries_.end()) return false;
   it->sent = false;
+  ++it->refusals;
+  it->not_before = not_before;
   return true;
+}
+
+void Outbox::accepted(std::string_view conversation_id) noexcept {
+  for (auto i = head_; i < entries_.size(); ++i) {
+    auto& e = entries_[i];
+    if (e.conversation_id != conversation_id) continue;
+    e.refusals = 0;
+    e.not_before = {};
+  }
+}
+
+std::optional<Clock::time_point> Outbox::next_due() const noexcept {
+  std::optional<Clock::time_point> due;
+  for (auto i = head_; i < entries_.size(); ++i) {
+    const auto& e = entries_[i];
+    if (e.sent || e.refusals == 0) continue;
+    if (!due || e.not_before < *due) due = e.not_before;
+  }
+  return due;
 }
 
 void Outbox::connection_lost() noexcept {

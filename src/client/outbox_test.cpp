@@ -69,6 +69,38 @@ TEST(Outbox, UnsendQueuesOneEntryAgain) {
   EXPECT_EQ(flushed(box), (std::vector<std::string>{"a"}));
 }
 
+OutgoingMessage out_to(std::string conversation, std::string id) {
+  OutgoingMessage m = out(std::move(id));
+  m.conversation_id = std::move(conversation);
+  return m;
+}
+
+// A conversation that refused (its store is down) is probed with its oldest
+// send once that is due; its other sends wait, in order, without stopping
+// other conversations. An accepted probe releases the rest.
+TEST(Outbox, ARefusedConversationIsProbedWithOneSendWhileOthersGoOn) {
+  Outbox box;
+  for (auto id : {"a1", "a2", "a3"}) box.push(out_to("down", id));
+  box.push(out_to("up", "b1"));
+  auto t0 = Clock::now();
+  (void)flushed(box, t0);
+  for (auto id : {"a1", "a2", "a3"}) EXPECT_TRUE(box.unsend(id, t0 + std::chrono::seconds(1)));
+  EXPECT_EQ(box.next_due(), t0 + std::chrono::seconds(1));
+  box.push(out_to("down", "a4"));
+  box.push(out_to("up", "b2"));
+  EXPECT_EQ(flushed(box, t0), (std::vector<std::string>{"b2"}));  // not due: all of "down" waits
+  EXPECT_TRUE(box.holding());
+  EXPECT_EQ(flushed(box, t0 + std::chrono::seconds(1)), (std::vector<std::string>{"a1"}));
+  EXPECT_TRUE(flushed(box, t0 + std::chrono::seconds(5)).empty());  // a1's answer first
+
+  (void)box.take("a1");
+  box.accepted("down");
+  EXPECT_FALSE(box.next_due().has_value());
+  EXPECT_EQ(flushed(box, t0 + std::chrono::seconds(1)),
+            (std::vector<std::string>{"a2", "a3", "a4"}));
+  EXPECT_FALSE(box.holding());
+}
+
 TEST(Outbox, QueuedTimeIsKeptAcrossResends) {
   Outbox box;
   auto m = out("a");

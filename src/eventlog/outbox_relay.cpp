@@ -123,7 +123,12 @@ void OutboxRelay::run() {
     metric::eventlog_up.set(1);
     backoff = options_.min_backoff;
     // A full batch means more may wait: go again at once.
-    if (*moved < static_cast<std::size_t>(options_.batch) && !wait(options_.idle_poll)) return;
+    if (*moved >= static_cast<std::size_t>(options_.batch)) continue;
+    if (*moved > 0 && options_.round_interval.count() > 0) {
+      std::unique_lock lock(mu_);  // not wait(): a commit must not cut this short
+      if (cv_.wait_for(lock, options_.round_interval, [this] { return stopping_; })) return;
+    }
+    if (!wait(options_.idle_poll)) return;
   }
 }
 

@@ -45,7 +45,12 @@ Gateway::Gateway(net::io_context& ioc, ChatHandler& chat, HttpHandler& http,
                  GatewayOptions options)
     : state_(std::make_shared<State>(ioc, chat, http, std::move(options))) {}
 
-Gateway::~Gateway() { stop_accepting(); }
+Gateway::~Gateway() {
+  stop_accepting();
+  // A read in flight posts its result to the io_context: finish it while
+  // that still exists.
+  state_->readers.join();
+}
 
 Result<Endpoint> Gateway::listen(const std::string& host, std::uint16_t port) {
   boost::system::error_code ec;

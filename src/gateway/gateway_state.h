@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "gateway/gateway.h"
 
@@ -34,6 +35,9 @@ struct Gateway::State {
   GatewayOptions options;
 
   std::unordered_set<Closable*> live;  // sessions register themselves
+  // Disk reads of streamed bodies (streamed_write.h), off the event loop;
+  // joined by ~Gateway, before the io_context goes.
+  boost::asio::thread_pool readers{2};
   boost::asio::steady_timer ticker{ioc};
   std::chrono::milliseconds tick_period() const { return options.heartbeat / 4; }
   bool closing = false;

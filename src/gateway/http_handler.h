@@ -1,13 +1,31 @@
 #pragma once
 // Plain HTTP requests (REST, health) as the gateway hands them on: no Beast
 // types cross this line.
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "common/result.h"
+
 namespace parley::gateway {
+
+// A body the gateway pulls piece by piece while it writes (media downloads),
+// so memory stays bounded whatever the size. read() may block (disk): the
+// gateway calls it on a thread of its own, never on the event loop, one call
+// at a time.
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  // All the bytes read() will give (the Content-Length).
+  virtual std::uint64_t size() const = 0;
+  // Up to max bytes into out; 0 only at the end. An error, or an end before
+  // size(), closes the connection (the status line has gone already).
+  virtual Result<std::size_t> read(char* out, std::size_t max) = 0;
+};
 
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
@@ -25,6 +43,8 @@ struct HttpResponse {
   std::string content_type = "application/json";
   // Extra headers; Cache-Control defaults to no-store unless given here.
   std::vector<std::pair<std::string, std::string>> headers = {};
+  // When set, the body comes from here instead of `body`.
+  std::shared_ptr<BodySource> stream = nullptr;
 };
 
 class HttpHandler {

@@ -7,6 +7,7 @@
 #include "gateway/gateway_metrics.h"
 #include "gateway/gateway_state.h"
 #include "gateway/origin_check.h"
+#include "gateway/streamed_write.h"
 #include "gateway/upgrade_token.h"
 #include "gateway/websocket_session.h"
 #include "gateway/ws_frame.h"
@@ -201,6 +202,17 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
     res->set("X-Content-Type-Options", "nosniff");
     for (auto& [name, value] : response.headers) res->set(name, value);
     res->keep_alive(keep_alive && !closing_);
+    if (response.stream) {
+      // A large body (a media download): written chunk by chunk (streamed_write.h).
+      const bool keep = res->keep_alive();
+      return async_write_streamed(stream_, state_->readers, std::move(res->base()),
+                                  std::move(response.stream),
+                                  state_->options.http_idle_timeout,
+                                  [self = shared_from_this(), keep](beast::error_code ec) {
+                                    if (ec || !keep) return self->close_socket();
+                                    self->read_next();
+                                  });
+    }
     res->body() = std::move(response.body);
     res->prepare_payload();
     stream_.expires_after(state_->options.http_idle_timeout);

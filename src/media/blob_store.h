@@ -6,6 +6,7 @@
 // Implementations are safe to call from several threads and several
 // processes sharing the same storage (gateways of a cluster on one folder).
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,18 @@ namespace parley::media {
 struct BlobInfo {
   std::string sha256;  // lowercase hex, 64 characters: the blob's address
   std::uint64_t size = 0;
+};
+
+// Part of a blob, read piece by piece: downloads of any size in bounded
+// memory. Reads block (disk): callers keep them off the event loop. The
+// bytes are those of the blob when it was opened (blobs never change).
+class BlobReader {
+ public:
+  virtual ~BlobReader() = default;
+  // All the bytes read() gives, from the opened offset.
+  virtual std::uint64_t size() const = 0;
+  // Up to max bytes into out; 0 at the end.
+  virtual Result<std::size_t> read(char* out, std::size_t max) = 0;
 };
 
 class BlobStore {
@@ -30,6 +43,12 @@ class BlobStore {
   // Up to length bytes from offset (fewer at the end; none past it).
   virtual Result<std::string> read_range(std::string_view sha256, std::uint64_t offset,
                                          std::uint64_t length) = 0;
+  // A reader of up to length bytes from offset (fewer at the end; none
+  // past it); not_found for an unknown address. Opening is cheap (no data
+  // is read yet).
+  virtual Result<std::unique_ptr<BlobReader>> open_range(std::string_view sha256,
+                                                         std::uint64_t offset,
+                                                         std::uint64_t length) = 0;
   // not_found for an unknown address.
   virtual Result<BlobInfo> stat(std::string_view sha256) = 0;
   virtual bool exists(std::string_view sha256) = 0;

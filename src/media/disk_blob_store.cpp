@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "media/atomic_file.h"
+#include "media/file_reader.h"
 
 namespace parley::media {
 namespace fs = std::filesystem;
@@ -38,6 +39,15 @@ Result<std::string> DiskBlobStore::read_range(std::string_view sha256, std::uint
                                               std::uint64_t length) {
   if (!valid_sha256(sha256)) return make_error(Errc::not_found, "no such blob");
   return read_file(path_of(sha256), offset, length);
+}
+
+Result<std::unique_ptr<BlobReader>> DiskBlobStore::open_range(std::string_view sha256,
+                                                              std::uint64_t offset,
+                                                              std::uint64_t length) {
+  if (!valid_sha256(sha256)) return make_error(Errc::not_found, "no such blob");
+  auto file = FileReader::open(path_of(sha256), offset, length);
+  if (!file) return file.error();
+  return std::unique_ptr<BlobReader>(std::move(file).value());
 }
 
 Result<BlobInfo> DiskBlobStore::stat(std::string_view sha256) {

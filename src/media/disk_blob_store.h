@@ -17,6 +17,8 @@ class DiskBlobStore final : public BlobStore {
   Result<std::string> get(std::string_view sha256) override;
   Result<std::string> read_range(std::string_view sha256, std::uint64_t offset,
                                  std::uint64_t length) override;
+  Result<std::unique_ptr<BlobReader>> open_range(std::string_view sha256, std::uint64_t offset,
+                                                 std::uint64_t length) override;
   Result<BlobInfo> stat(std::string_view sha256) override;
   bool exists(std::string_view sha256) override;
 

@@ -43,6 +43,29 @@ TEST(DiskBlobStore, RangeReads) {
   EXPECT_EQ(*store.read_range(info->sha256, 0, 0), "");
 }
 
+TEST(DiskBlobStore, RangeReadersGiveTheSameBytesPieceByPiece) {
+  TempDir dir;
+  DiskBlobStore store(dir.path());
+  auto info = store.put("0123456789");
+  struct Case {
+    std::uint64_t offset, length;
+    std::string want;
+  };
+  for (const Case& c : {Case{0, 100, "0123456789"}, Case{2, 3, "234"}, Case{8, 100, "89"},
+                        Case{10, 5, ""}, Case{0, 0, ""}}) {
+    auto r = store.open_range(info->sha256, c.offset, c.length);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ((*r)->size(), c.want.size());
+    EXPECT_EQ(read_all(**r, 3), c.want) << c.offset << "+" << c.length;
+  }
+  // Open, then the name goes (a cleanup): the reader still has the bytes.
+  auto r = store.open_range(info->sha256, 0, 10);
+  ASSERT_TRUE(r.ok());
+  std::filesystem::remove(store.path_of(info->sha256));
+  EXPECT_EQ(read_all(**r, 4), "0123456789");
+  EXPECT_EQ(store.open_range(info->sha256, 0, 10).error().code, Errc::not_found);
+}
+
 TEST(DiskBlobStore, SameBytesAreStoredOnce) {
   TempDir dir;
   DiskBlobStore store(dir.path());
@@ -119,6 +142,7 @@ TEST(DiskBlobStore, UnknownOrMalformedAddressesAreNotFound) {
     EXPECT_EQ(store.get(bad).error().code, Errc::not_found) << bad;
     EXPECT_EQ(store.stat(bad).error().code, Errc::not_found) << bad;
     EXPECT_EQ(store.read_range(bad, 0, 1).error().code, Errc::not_found) << bad;
+    EXPECT_EQ(store.open_range(bad, 0, 1).error().code, Errc::not_found) << bad;
     EXPECT_FALSE(store.exists(bad));
   }
   EXPECT_FALSE(valid_sha256(std::string(64, 'A')));  // uppercase is not an address

@@ -1,5 +1,7 @@
 #include "media/disk_media_catalog.h"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 #include "media/atomic_file.h"
@@ -79,15 +81,33 @@ Result<MediaRecord> DiskMediaCatalog::get(std::string_view media_id) {
   return parse_record_json(*text);
 }
 
-Status DiskMediaCatalog::bind(std::string_view media_id, std::string_view conversation_id) {
+fs::path DiskMediaCatalog::binding_path(std::string_view media_id,
+                                        std::string_view conversation_id,
+                                        std::string_view message_id) const {
+  // Ids may hold characters no file name should (':', '.'), so the file is
+  // named by their hash and holds the conversation id itself.
+  std::string key(conversation_id);
+  key += '\0';
+  key += message_id;
+  return root_ / "bound" / std::string(media_id) / sha256_hex(key);
+}
+
+Status DiskMediaCatalog::bind(std::string_view media_id, std::string_view conversation_id,
+                              std::string_view message_id) {
   if (!valid_media_id(media_id)) return make_error(Errc::not_found, "no such media");
-  // Conversation ids may hold characters no file name should (':', '.'),
-  // so the file is named by their hash and holds the id itself.
-  const fs::path marker =
-      root_ / "bound" / std::string(media_id) / sha256_hex(conversation_id);
+  const fs::path marker = binding_path(media_id, conversation_id, message_id);
   std::error_code ec;
   if (fs::exists(marker, ec)) return ok_status();
   return write_file_atomically(marker, conversation_id, root_ / "tmp");
+}
+
+Status DiskMediaCatalog::unbind(std::string_view media_id, std::string_view conversation_id,
+                                std::string_view message_id) {
+  if (!valid_media_id(media_id)) return ok_status();  // never bound
+  std::error_code ec;
+  fs::remove(binding_path(media_id, conversation_id, message_id), ec);
+  if (ec) return make_error(Errc::internal, "remove media binding: " + ec.message());
+  return ok_status();
 }
 
 Result<std::vector<std::string>> DiskMediaCatalog::conversations(std::string_view media_id) {
@@ -101,10 +121,13 @@ Result<std::vector<std::string>> DiskMediaCatalog::conversations(std::string_vie
   }
   // increment(ec), not ++: the loop must not throw on the message path.
   for (fs::directory_iterator end; it != end; it.increment(ec)) {
+    // A file removed by an unbind since the listing reads as not_found: skipped.
     auto id = read_file(it->path(), 0, 1024);
     if (id && !id->empty()) out.push_back(std::move(*id));
   }
   if (ec) return make_error(Errc::internal, "list media bindings: " + ec.message());
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 

@@ -33,10 +33,17 @@ class MediaCatalog {
   virtual Status put(const MediaRecord& record) = 0;
   // not_found for an unknown or malformed id.
   virtual Result<MediaRecord> get(std::string_view media_id) = 0;
-  // Notes that a message carrying media_id was sent in conversation_id.
-  // Idempotent; safe against concurrent binders on other gateways.
-  virtual Status bind(std::string_view media_id, std::string_view conversation_id) = 0;
-  // The conversations bound so far, in no particular order.
+  // Notes that message_id, carrying media_id, was committed in
+  // conversation_id. Idempotent; safe against concurrent binders on other
+  // gateways.
+  virtual Status bind(std::string_view media_id, std::string_view conversation_id,
+                      std::string_view message_id) = 0;
+  // Forgets that binding (the message was deleted); the media stays bound
+  // to the conversation through its other messages. Idempotent.
+  virtual Status unbind(std::string_view media_id, std::string_view conversation_id,
+                        std::string_view message_id) = 0;
+  // The conversations with at least one bound message, each once, in no
+  // particular order.
   virtual Result<std::vector<std::string>> conversations(std::string_view media_id) = 0;
 };
 

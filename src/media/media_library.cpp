@@ -1,5 +1,7 @@
 #include "media/media_library.h"
 
+#include <boost/json/parse.hpp>
+
 #include "common/clock.h"
 #include "common/ids.h"
 #include "media/content_sniffer.h"
@@ -115,9 +117,27 @@ Result<std::string> MediaLibrary::attach(const std::string& user_id,
   if (kind == "image" && !record->image()) {
     return make_error(Errc::bad_request, "kind image needs an image (PNG, JPEG, GIF, WebP)");
   }
-  if (auto s = catalog_.bind(record->media_id, conversation_id); !s) return s.error();
   const std::string shown = name.empty() ? record->name : sanitize_name(name);
   return message_media_json(*record, shown);
+}
+
+Status MediaLibrary::bind_message(std::string_view media_id, std::string_view conversation_id,
+                                  std::string_view message_id) {
+  return catalog_.bind(media_id, conversation_id, message_id);
+}
+
+Status MediaLibrary::unbind_message(std::string_view media_id, std::string_view conversation_id,
+                                    std::string_view message_id) {
+  return catalog_.unbind(media_id, conversation_id, message_id);
+}
+
+std::string media_id_of(std::string_view media_json) {
+  if (media_json.empty()) return {};
+  boost::system::error_code ec;
+  auto v = boost::json::parse(media_json, ec);
+  if (ec || !v.is_object()) return {};
+  const auto* id = v.get_object().if_contains("media_id");
+  return id && id->is_string() ? std::string(id->get_string()) : std::string();
 }
 
 Result<MediaRecord> MediaLibrary::open(const std::string& user_id, std::string_view media_id) {

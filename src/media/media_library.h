@@ -2,8 +2,10 @@
 // What media means: uploads checked and recorded, attachments to messages
 // checked and bound to their conversation, and who may read what. Knows no
 // HTTP (media_routes.h) and no store: membership is asked through IsMember.
-// Thread: the event loop; every call does blocking file I/O on small files
-// (records, bindings) and on the upload itself.
+// Thread: the event loop, except bind_message and unbind_message, which run
+// on the group committer's writer (binding_store.h); the catalog and blob
+// store keep no state in memory, so that is safe. Every call does blocking
+// file I/O on small files (records, bindings) and on the upload itself.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -35,12 +37,22 @@ class MediaLibrary {
 
   // For a message of `kind` ("image" or "file") sent by user_id: the
   // message's media object as JSON text (message_media_json), filled from
-  // the record, and the media bound to the conversation. bad_request when
-  // the media is unknown or not the sender's (one answer for both, so ids
-  // cannot be probed), or when an "image" message names a non-image.
+  // the record. bad_request when the media is unknown or not the sender's
+  // (one answer for both, so ids cannot be probed), or when an "image"
+  // message names a non-image. Binds nothing: the message is not committed
+  // yet (bind_message, once it is; see binding_store.h).
   Result<std::string> attach(const std::string& user_id, const std::string& conversation_id,
                              std::string_view kind, std::string_view media_id,
                              std::string_view name);
+
+  // The committed message_id carries media_id in conversation_id: its
+  // members may read the media. Idempotent.
+  Status bind_message(std::string_view media_id, std::string_view conversation_id,
+                      std::string_view message_id);
+  // The message was deleted: it no longer gives access (other messages
+  // carrying the same media still do). Idempotent.
+  Status unbind_message(std::string_view media_id, std::string_view conversation_id,
+                        std::string_view message_id);
 
   // The record, if user_id may read it: its uploader, or a member of a
   // conversation it was sent in. not_found otherwise, as for an unknown id,
@@ -68,5 +80,9 @@ std::string message_media_json(const MediaRecord& r, std::string_view name);
 
 // The answer to an upload: the same fields.
 std::string upload_json(const MediaRecord& r);
+
+// The media_id of a message's media object (message_media_json); empty when
+// there is none.
+std::string media_id_of(std::string_view media_json);
 
 }  // namespace parley::media

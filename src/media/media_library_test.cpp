@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <set>
+
+#include "media/atomic_file.h"
 
 #include "media/disk_blob_store.h"
 #include "media/disk_media_catalog.h"
@@ -119,14 +122,16 @@ TEST_F(MediaLibraryTest, AttachChecksTheSenderAndFillsFromTheRecord) {
   EXPECT_EQ(o.at("content_type").as_string(), "image/png");
   EXPECT_EQ(o.at("width").as_int64(), 10);
   EXPECT_EQ(o.at("height").as_int64(), 20);
-  EXPECT_EQ(*node_.catalog.conversations(img->media_id), std::vector<std::string>{"c1"});
+  // Checked, not bound: the message has not committed yet.
+  EXPECT_TRUE(node_.catalog.conversations(img->media_id)->empty());
+  EXPECT_EQ(code(lib_.open("bob", img->media_id)), "not_found");
 }
 
 TEST_F(MediaLibraryTest, OnlyTheUploaderAndMembersWhereItWasSentMayOpen) {
   auto img = lib_.upload("alice", png(1, 1), "x.png");
   EXPECT_EQ(code(lib_.open("alice", img->media_id)), "ok");
   EXPECT_EQ(code(lib_.open("bob", img->media_id)), "not_found");  // not sent anywhere yet
-  ASSERT_TRUE(lib_.attach("alice", "c1", "image", img->media_id, "").ok());
+  ASSERT_TRUE(lib_.bind_message(img->media_id, "c1", "m1").ok());
   EXPECT_EQ(code(lib_.open("bob", img->media_id)), "ok");
   EXPECT_EQ(code(lib_.open("carol", img->media_id)), "not_found");  // member elsewhere only
   members_.erase({"bob", "c1"});  // left the conversation: no longer
@@ -138,12 +143,44 @@ TEST_F(MediaLibraryTest, OnlyTheUploaderAndMembersWhereItWasSentMayOpen) {
 TEST_F(MediaLibraryTest, AnotherGatewayOnTheSameFolderSeesRecordsAndBindings) {
   Node other(dir_.path(), members_);
   auto img = lib_.upload("alice", png(3, 3), "x.png");
-  ASSERT_TRUE(other.library.attach("alice", "c1", "image", img->media_id, "").ok());
-  ASSERT_TRUE(lib_.attach("alice", "c2", "image", img->media_id, "").ok());
-  ASSERT_TRUE(lib_.attach("alice", "c2", "image", img->media_id, "").ok());  // idempotent
+  ASSERT_TRUE(other.library.bind_message(img->media_id, "c1", "m1").ok());
+  ASSERT_TRUE(lib_.bind_message(img->media_id, "c2", "m2").ok());
+  ASSERT_TRUE(lib_.bind_message(img->media_id, "c2", "m2").ok());  // idempotent
+  ASSERT_TRUE(lib_.bind_message(img->media_id, "c2", "m3").ok());  // sent again there
   EXPECT_EQ(code(other.library.open("carol", img->media_id)), "ok");
   EXPECT_EQ(code(lib_.open("bob", img->media_id)), "ok");
-  EXPECT_EQ(node_.catalog.conversations(img->media_id)->size(), 2u);
+  auto convs = *node_.catalog.conversations(img->media_id);
+  std::sort(convs.begin(), convs.end());
+  EXPECT_EQ(convs, (std::vector<std::string>{"c1", "c2"})) << "each conversation once";
+  // Deleting one message there leaves the other: still readable.
+  ASSERT_TRUE(other.library.unbind_message(img->media_id, "c2", "m2").ok());
+  EXPECT_EQ(code(lib_.open("carol", img->media_id)), "ok");
+  ASSERT_TRUE(other.library.unbind_message(img->media_id, "c2", "m3").ok());
+  ASSERT_TRUE(other.library.unbind_message(img->media_id, "c2", "m3").ok());  // idempotent
+  EXPECT_EQ(code(lib_.open("carol", img->media_id)), "not_found");
+  EXPECT_EQ(code(lib_.open("bob", img->media_id)), "ok") << "c1's message still stands";
+  EXPECT_EQ(code(lib_.open("alice", img->media_id)), "ok") << "the uploader always may";
+}
+
+TEST_F(MediaLibraryTest, BindingsFromBeforeMessagesStillCount) {
+  // A folder written before bindings were per message: <sha256(conv)> files.
+  auto img = lib_.upload("alice", png(3, 3), "x.png");
+  ASSERT_TRUE(write_file_atomically(dir_.path() / "bound" / img->media_id / sha256_hex("c1"), "c1",
+                                    dir_.path() / "tmp")
+                  .ok());
+  EXPECT_EQ(code(lib_.open("bob", img->media_id)), "ok");
+  ASSERT_TRUE(lib_.bind_message(img->media_id, "c1", "m1").ok());
+  EXPECT_EQ(*node_.catalog.conversations(img->media_id), std::vector<std::string>{"c1"});
+}
+
+TEST(MediaJson, MediaIdOfAMessagesMedia) {
+  MediaRecord r;
+  r.media_id = "md_0123456789abcdef01234567";
+  r.content_type = "application/pdf";
+  EXPECT_EQ(media_id_of(message_media_json(r, "a.pdf")), r.media_id);
+  EXPECT_EQ(media_id_of(""), "");
+  EXPECT_EQ(media_id_of("not json"), "");
+  EXPECT_EQ(media_id_of(R"({"media_id":7})"), "");
 }
 
 TEST(MediaNames, AreSanitized) {

@@ -12,5 +12,8 @@ inline metrics::Counter downloads{"parley_media_downloads_total",
                                   "downloads answered with content (200 or 206)"};
 inline metrics::Counter not_modified{"parley_media_not_modified_total",
                                      "downloads answered 304 by ETag"};
+inline metrics::Counter binding_failures{
+    "parley_media_binding_failures_total",
+    "committed messages whose media could not be bound (or a deleted one's unbound)"};
 
 }  // namespace parley::media::metric

@@ -70,6 +70,17 @@ void describe(HttpResponse& r, const MediaRecord& record, const std::string& eta
   };
 }
 
+// A blob reader as the gateway's streamed body.
+class BlobBody final : public gateway::BodySource {
+ public:
+  explicit BlobBody(std::unique_ptr<BlobReader> reader) : reader_(std::move(reader)) {}
+  std::uint64_t size() const override { return reader_->size(); }
+  Result<std::size_t> read(char* out, std::size_t max) override { return reader_->read(out, max); }
+
+ private:
+  std::unique_ptr<BlobReader> reader_;
+};
+
 }  // namespace
 
 bool etag_matches(std::string_view header, std::string_view etag) {
@@ -156,24 +167,25 @@ HttpResponse MediaRoutes::download(const api::AuthedRequest& request, const std:
     refused.headers = {{"Content-Range", "bytes */" + std::to_string(record->size)}};
     return refused;
   }
+  std::uint64_t first = 0, length = record->size;
   if (range.kind == RangeDecision::partial) {
-    auto bytes = library_.blobs().read_range(record->sha256, range.first, range.length());
-    if (!bytes) return error_response(bytes.error());
+    first = range.first;
+    length = range.length();
     r.status = 206;
     r.headers.emplace_back("Content-Range", "bytes " + std::to_string(range.first) + "-" +
                                                 std::to_string(range.last) + "/" +
                                                 std::to_string(record->size));
-    r.body = std::move(bytes).value();
-    metric::downloads.inc();
-    return r;
   }
-  auto bytes = library_.blobs().get(record->sha256);
-  if (!bytes) {
+  // Opened here, read by the gateway chunk by chunk off the event loop: a
+  // download holds one chunk in memory, not the file.
+  auto reader = library_.blobs().open_range(record->sha256, first, length);
+  if (!reader) {
     // The record without its blob: storage was tampered with or lost.
-    if (bytes.error().code == Errc::not_found) return error_response(Errc::internal, "media lost");
-    return error_response(bytes.error());
+    if (reader.error().code == Errc::not_found) return error_response(Errc::internal, "media lost");
+    return error_response(reader.error());
   }
-  r.body = std::move(bytes).value();
+  if ((*reader)->size() != length) return error_response(Errc::internal, "media lost");
+  r.stream = std::make_shared<BlobBody>(std::move(reader).value());
   metric::downloads.inc();
   return r;
 }

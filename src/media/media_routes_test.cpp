@@ -27,7 +27,15 @@ class MediaRoutesTest : public ::testing::Test {
                                [&out](HttpResponse r) { out = std::move(r); });
     EXPECT_TRUE(mine);
     EXPECT_TRUE(out.has_value());
+    if (out && out->stream) out->body = drain(*out->stream);
     return out.value_or(HttpResponse{0, ""});
+  }
+  // A streamed body as the gateway reads it: small pieces until the end.
+  static std::string drain(gateway::BodySource& source, std::size_t piece = 7) {
+    auto all = read_all(source, piece);
+    EXPECT_TRUE(all.has_value());
+    EXPECT_EQ(all.value_or("").size(), source.size()) << "size() announces what read() gives";
+    return all.value_or("");
   }
   HttpResponse get(const std::string& user, const std::string& id, std::string range = "",
                    std::string inm = "") {
@@ -125,10 +133,31 @@ TEST_F(MediaRoutesTest, RangesAndConditionalRequests) {
   EXPECT_EQ(r.status, 200);
 }
 
+TEST_F(MediaRoutesTest, DownloadsAreStreamedNotHeld) {
+  const std::string id = upload("alice", "0123456789");
+  auto target = parse_target("/api/media/" + id);
+  HttpRequest req{"GET", "/api/media/" + id, "", "", "bytes=3-", "", ""};
+  std::optional<HttpResponse> out;
+  routes_.handle(api::AuthedRequest{"alice", req, *target}, [&](HttpResponse r) { out = std::move(r); });
+  ASSERT_TRUE(out && out->stream);
+  EXPECT_TRUE(out->body.empty()) << "the bytes come from the stream, not a string";
+  EXPECT_EQ(out->stream->size(), 7u);
+  EXPECT_EQ(drain(*out->stream, 3), "3456789");
+}
+
+TEST_F(MediaRoutesTest, ALostBlobIsAnInternalErrorBeforeAnyByte) {
+  const std::string id = upload("alice", "0123456789");
+  std::filesystem::remove(blobs_.path_of(sha256_hex("0123456789")));
+  EXPECT_EQ(get("alice", id).status, 500);
+  EXPECT_EQ(get("alice", id, "bytes=1-2").status, 500);
+}
+
 TEST_F(MediaRoutesTest, StrangersGetNotFound) {
   const std::string id = upload("alice", "secret");
   EXPECT_EQ(get("bob", id).status, 404);  // not sent anywhere yet
   ASSERT_TRUE(library_.attach("alice", "c1", "file", id, "").ok());
+  EXPECT_EQ(get("bob", id).status, 404) << "attached, not yet committed";
+  ASSERT_TRUE(library_.bind_message(id, "c1", "m1").ok());
   EXPECT_EQ(get("bob", id).status, 200);
   EXPECT_EQ(get("carol", id).status, 404);
   EXPECT_EQ(get("carol", "md_nope").status, 404);

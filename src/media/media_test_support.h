@@ -66,7 +66,9 @@ inline std::string webp_vp8(std::uint32_t w, std::uint32_t h) {
 
 #include <atomic>
 #include <filesystem>
+#include <optional>
 #include <random>
+#include <vector>
 
 namespace parley::media::test_support {
 
@@ -102,6 +104,20 @@ inline int count_files(const std::filesystem::path& dir) {
     if (it->is_regular_file()) ++n;
   }
   return n;
+}
+
+// Everything a reader gives (a BlobReader, a gateway::BodySource), asking
+// for max bytes a call, as the gateway does; nullopt when a read fails.
+template <class Reader>
+std::optional<std::string> read_all(Reader& reader, std::size_t max) {
+  std::string out;
+  std::vector<char> buf(max);
+  for (;;) {
+    auto n = reader.read(buf.data(), buf.size());
+    if (!n) return std::nullopt;
+    if (*n == 0) return out;
+    out.append(buf.data(), *n);
+  }
 }
 
 }  // namespace parley::media::test_support

@@ -54,6 +54,10 @@ worker::WorkerSpec push_worker() {
         if (!ctx.store) return make_error(Errc::bad_request, "push needs --store (conversation members)");
         auto config = read_config(param(ctx, "config"));
         if (!config) return config.error();
+        if (config->vapid_key_file.empty())
+          component_logger("push")->warn(
+              "push.vapid_key_file is not set: Web Push is signed with a key of this worker's "
+              "own, which browsers subscribed through a gateway will not accept");
         // Required, not defaulted: a worker reading a registry no gateway
         // writes would push to nobody and look healthy.
         std::string devices = param(ctx, "devices");

@@ -1,6 +1,11 @@
 #include "push/vapid.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <filesystem>
 #include <fstream>
@@ -12,28 +17,48 @@
 
 namespace parley::push {
 
+namespace {
+
+Result<EcKey> read_vapid_key(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream pem;
+  pem << in.rdbuf();
+  auto key = EcKey::from_pem(pem.str());
+  if (!key) return make_error(Errc::internal, "VAPID key " + path + ": " + key.error().message);
+  return key;
+}
+
+}  // namespace
+
 Result<EcKey> load_or_create_vapid_key(const std::string& path) {
-  if (std::ifstream in(path); in) {
-    std::stringstream pem;
-    pem << in.rdbuf();
-    auto key = EcKey::from_pem(pem.str());
-    if (!key) return make_error(Errc::internal, "VAPID key " + path + ": " + key.error().message);
-    return key;
-  }
+  if (std::filesystem::exists(path)) return read_vapid_key(path);
   auto key = EcKey::generate();
   if (!key) return key.error();
-  std::string tmp = path + ".tmp";
+  // Gateways and push workers sharing one key file may all start at once and
+  // find it missing: each writes a temp file of its own, and link() (which
+  // never replaces) lets exactly one become the key; the others read the
+  // winner's, so every process signs with the key every other hands out.
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
+                          auth::base64url_encode(random_bytes(6));
   {
     // Created private from the start: the key must never be readable by others.
-    std::ofstream out(tmp, std::ios::trunc);
-    ::chmod(tmp.c_str(), 0600);
-    out << key->to_pem();
-    if (!out.flush()) return make_error(Errc::internal, "cannot write " + tmp);
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return make_error(Errc::internal, "cannot write " + tmp + ": " + std::strerror(errno));
+    const std::string pem = key->to_pem();
+    const bool written = ::write(fd, pem.data(), pem.size()) == static_cast<ssize_t>(pem.size()) &&
+                         ::fsync(fd) == 0;
+    ::close(fd);
+    if (!written) {
+      ::unlink(tmp.c_str());
+      return make_error(Errc::internal, "cannot write " + tmp);
+    }
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);  // whole or not at all
-  if (ec) return make_error(Errc::internal, "cannot write " + path + ": " + ec.message());
-  return key;
+  const int linked = ::link(tmp.c_str(), path.c_str());
+  const int err = errno;
+  ::unlink(tmp.c_str());
+  if (linked == 0) return key;
+  if (err == EEXIST) return read_vapid_key(path);  // another process won
+  return make_error(Errc::internal, "cannot write " + path + ": " + std::strerror(err));
 }
 
 std::string url_origin(std::string_view url) {

@@ -14,7 +14,8 @@ namespace parley::push {
 
 // The key in the PEM file at path; generated and written (0600) when the
 // file does not exist yet. Several gateways of a cluster must share the
-// file (or its contents through config).
+// file (or its contents through config); processes creating it at once all
+// end up with the one key that was written.
 Result<EcKey> load_or_create_vapid_key(const std::string& path);
 
 // "scheme://host[:port]" of an endpoint URL: the JWT's audience.

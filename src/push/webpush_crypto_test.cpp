@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include <boost/json/parse.hpp>
 
@@ -147,6 +149,30 @@ TEST(Vapid, KeyIsCreatedOnceAndKept) {
   auto perms = std::filesystem::status(path).permissions();
   EXPECT_EQ(perms & std::filesystem::perms::others_read, std::filesystem::perms::none);
   std::filesystem::remove(path);
+}
+
+TEST(Vapid, ProcessesCreatingTheKeyAtOnceAllGetTheOneWritten) {
+  // Gateways and push workers sharing push.vapid_key_file, started together.
+  auto dir = std::filesystem::temp_directory_path() /
+             ("parley_vapid_race_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "vapid.pem").string();
+  constexpr int kProcesses = 8;
+  std::vector<std::string> keys(kProcesses);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kProcesses; ++i) {
+    threads.emplace_back([&, i] {
+      auto key = load_or_create_vapid_key(path);
+      if (key) keys[i] = key->public_point();
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto on_disk = load_or_create_vapid_key(path);
+  ASSERT_TRUE(on_disk);
+  for (const auto& k : keys) EXPECT_EQ(k, on_disk->public_point());
+  // Nothing left behind but the key.
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), {}), 1);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "eventlog/open_event_log.h"
 #include "eventlog/outbox_relay.h"
 #include "gateway/gateway.h"
+#include "media/binding_store.h"
 #include "media/disk_blob_store.h"
 #include "media/disk_media_catalog.h"
 #include "media/media_routes.h"
@@ -124,19 +125,10 @@ int run_embedded(const Config& config, const std::function<void(const std::strin
   eventlog::NotifyingStore notifying_store(*backends->store, [&relays] {
     for (auto& r : relays) r->notify();
   });
-  store::Store& store = notifying_store;
-  Readiness readiness(backends->dependencies, std::chrono::milliseconds(1000));
-  auto verifier = make_verifier(config, *secret);
-  if (!verifier) {
-    log->error("{}", verifier.error().message);
-    return 2;
-  }
-  service::GroupCommitter committer(store, ioc.get_executor(), {config.commit_batch, 100'000});
-  auto options = service_options(config);
-  options.cluster = backends->cluster;
-  if (backends->cluster && options.membership_ttl_ms == 0) options.membership_ttl_ms = 10'000;
   // Media: blobs and their records in one folder that every gateway may
   // share; readable by the uploader and members of where it was sent.
+  // A message's media is bound when the message commits and unbound when
+  // it is deleted, by the store wrapper below (media/binding_store.h).
   const std::filesystem::path media_root = config.media_dir.empty()
                                                ? std::filesystem::path(config.data_dir) / "media"
                                                : std::filesystem::path(config.media_dir);
@@ -149,6 +141,18 @@ int run_embedded(const Config& config, const std::function<void(const std::strin
         return chat_for_media && chat_for_media->conversation(user, conversation).ok();
       },
       {config.max_media_bytes});
+  media::BindingStore binding_store(notifying_store, media_library);
+  store::Store& store = binding_store;
+  Readiness readiness(backends->dependencies, std::chrono::milliseconds(1000));
+  auto verifier = make_verifier(config, *secret);
+  if (!verifier) {
+    log->error("{}", verifier.error().message);
+    return 2;
+  }
+  service::GroupCommitter committer(store, ioc.get_executor(), {config.commit_batch, 100'000});
+  auto options = service_options(config);
+  options.cluster = backends->cluster;
+  if (backends->cluster && options.membership_ttl_ms == 0) options.membership_ttl_ms = 10'000;
   options.attach_media = [&media_library](const std::string& user, const std::string& conversation,
                                           const std::string& kind, const protocol::MediaRef& ref) {
     return media_library.attach(user, conversation, kind, ref.media_id, ref.name);
@@ -205,6 +209,9 @@ int run_embedded(const Config& config, const std::function<void(const std::strin
   // Push: devices in <data_dir>/push.db, in cluster mode the first store
   // shard; providers run on the push system's own threads (push/README.md).
   std::unique_ptr<push::PushSystem> push_system;
+  if (config.push.enabled && backends->cluster && config.push.vapid_key_file.empty())
+    log->warn("push.vapid_key_file is not set: this gateway hands out a VAPID key of its own; "
+              "gateways and `parley worker push` must share one for Web Push to work");
   if (config.push.enabled) {
     auto devices = push::open_device_registry(
         config.push.devices_url.empty() && backends->cluster && !config.store_urls.empty()

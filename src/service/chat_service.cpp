@@ -183,16 +183,19 @@ void ChatService::send(const std::string& user_id, protocol::SendFrame f, SendDo
     auto& appended = std::get<store::AppendResult>(*r);
     (appended.duplicate ? metric::duplicate_sends : metric::sends).inc();
     // The sender's ack goes out before the fan-out, so its device sees the
-    // ack first and its own copy of the message after.
+    // ack first and its own copy of the message after. A duplicate is
+    // published again: the send it repeats may have been committed by a
+    // gateway that died before publishing it, and without this its members
+    // would not see it until a later message showed them the gap. Devices
+    // that have it skip it (delivery tracker, client de-duplication).
     bus::Envelope e;
-    if (!appended.duplicate) {
-      e.target = appended.message.conversation_id;
-      e.frame = protocol::share(protocol::encode_message(message_fields(appended.message)));
-      e.seq = appended.message.seq;
-    }
+    e.target = appended.message.conversation_id;
+    e.frame = protocol::share(protocol::encode_message(message_fields(appended.message)));
+    e.seq = appended.message.seq;
+    const bool fresh = !appended.duplicate;
     done(std::move(appended));
-    if (e.frame) {
-      b_.bus.publish(std::move(e));
+    b_.bus.publish(std::move(e));
+    if (fresh) {
       metric::send_to_deliver.observe_us(std::chrono::duration_cast<std::chrono::microseconds>(
                                              std::chrono::steady_clock::now() - arrived)
                                              .count());

@@ -182,8 +182,16 @@ class ChatService final : public gateway::ChatHandler {
     std::weak_ptr<gateway::Connection> device;
     std::string conversation;
     std::int64_t from_seq = 0;
+    std::int64_t due_ms = 0;
+    bool again = true;  // run once more, kCatchUpAgain later
   };
+  // Redis usually confirms a subscription within the first delay; under
+  // load it may take longer, and a message published before that and
+  // committed after the first catch-up read would wait for the next
+  // message. The second catch-up closes that window.
   static constexpr std::chrono::milliseconds kCatchUpDelay{500};
+  static constexpr std::chrono::milliseconds kCatchUpAgain{3000};
+  void arm_catch_up_timer();
   std::vector<CatchUp> catch_ups_;
   boost::asio::steady_timer catch_up_timer_;
   bool catch_up_armed_ = false;

@@ -12,6 +12,7 @@
 #include "common/ids.h"
 #include "presence/local/local_presence.h"
 #include "store/memory/memory_store.h"
+#include "store/store_test_support.h"
 
 namespace parley::service {
 namespace {
@@ -143,6 +144,26 @@ TEST_F(ChatServiceTest, ResendReturnsOriginalAckAndDeliversOnce) {
   auto acks = a->of_type("ack");
   EXPECT_EQ(acks[0].at("message_id"), acks[1].at("message_id"));
   EXPECT_EQ(acks[0].at("seq"), acks[1].at("seq"));
+  send(a, conv, "next");
+  ASSERT_TRUE(run_until([&] { return b->of_type("message").size() == 2; }));
+  EXPECT_EQ(b->of_type("message")[1].at("seq").as_int64(), 2);
+}
+
+// A gateway committed a send and died before publishing it; the sender's
+// device repeats it elsewhere. The repeat is acked with the original and
+// published again, or the members would miss it until a later message.
+TEST_F(ChatServiceTest, ARepeatedSendPublishesACommitNobodyPublished) {
+  auto conv = group("alice", {"bob"});
+  store::WriteOp committed = store::test_support::text(conv, "alice", "lost");
+  ASSERT_TRUE(store_.apply({&committed, 1})[0].ok());
+  auto a = connect("alice"), b = connect("bob");
+  send(a, conv, "lost");
+  ASSERT_TRUE(run_until([&] { return b->of_type("message").size() == 1; }));
+  EXPECT_EQ(b->of_type("message")[0].at("seq").as_int64(), 1);
+  ASSERT_EQ(a->of_type("ack").size(), 1u);
+  EXPECT_EQ(a->of_type("ack")[0].at("seq").as_int64(), 1);
+  send(a, conv, "lost");  // once more: bob has it, the tracker skips it
+  ASSERT_TRUE(run_until([&] { return a->of_type("ack").size() == 2; }));
   send(a, conv, "next");
   ASSERT_TRUE(run_until([&] { return b->of_type("message").size() == 2; }));
   EXPECT_EQ(b->of_type("message")[1].at("seq").as_int64(), 2);

@@ -92,28 +92,41 @@ std::vector<std::string> ChatService::conversation_ids_of(const std::string& use
 // A Redis subscription takes effect when Redis confirms it, a moment after
 // this gateway asks. A message published in that moment never arrives here;
 // the member's device would see it only with the next message (a seq gap) or
-// on resume. So a little later (kCatchUpDelay) each new subscriber's device
-// is compared with the store and sent what it is missing, through the
-// delivery tracker (nothing twice).
+// on resume. So a little later (kCatchUpDelay), and once more after
+// kCatchUpAgain, each new subscriber's device is compared with the store and
+// sent what it is missing, through the delivery tracker (nothing twice).
 
 void ChatService::schedule_catch_up(const gateway::ConnectionPtr& device,
                                     const std::string& conversation, std::int64_t from_seq) {
-  catch_ups_.push_back({device, conversation, from_seq});
-  if (catch_up_armed_) return;
+  catch_ups_.push_back({device, conversation, from_seq, now_ms() + kCatchUpDelay.count(), true});
+  arm_catch_up_timer();
+}
+
+void ChatService::arm_catch_up_timer() {
+  if (catch_up_armed_ || catch_ups_.empty()) return;
+  std::int64_t first = catch_ups_.front().due_ms;
+  for (const auto& c : catch_ups_) first = std::min(first, c.due_ms);
   catch_up_armed_ = true;
-  catch_up_timer_.expires_after(kCatchUpDelay);
+  catch_up_timer_.expires_after(std::chrono::milliseconds(std::max<std::int64_t>(1, first - now_ms())));
   catch_up_timer_.async_wait([this](const boost::system::error_code& ec) {
     catch_up_armed_ = false;
     if (ec) return;
     run_catch_ups();
+    arm_catch_up_timer();
   });
 }
 
 void ChatService::run_catch_ups() {
-  auto due = std::move(catch_ups_);
-  catch_ups_.clear();
   auto now = now_ms();
+  std::vector<CatchUp> due, later;
+  for (auto& c : catch_ups_) (c.due_ms <= now ? due : later).push_back(std::move(c));
+  catch_ups_ = std::move(later);
   for (auto& c : due) {
+    if (c.again) {
+      catch_ups_.push_back(c);
+      catch_ups_.back().due_ms = now + kCatchUpAgain.count();
+      catch_ups_.back().again = false;
+    }
     auto device = c.device.lock();
     if (!device || !delivery_.knows(*device)) continue;  // gone meanwhile
     // A whole device (connect): every conversation it has synced or been
@@ -126,6 +139,8 @@ void ChatService::run_catch_ups() {
                         std::max(c.from_seq, delivery_.position(*device, c.conversation)));
     }
     for (const auto& [conversation, from] : todo) {
+      // Removed since the sync or the join: what came after is not theirs.
+      if (!members_.check_member(conversation, device->user_id())) continue;
       auto page = b_.store.messages(conversation, 0, from, static_cast<int>(options_.max_replay));
       if (!page || page->messages.empty()) continue;
       metric::catch_ups.inc();

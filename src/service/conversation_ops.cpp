@@ -13,7 +13,7 @@ namespace {
 Status check_member_of(const store::Conversation& c, const std::string& user_id) {
   for (const auto& m : c.members)
     if (m.user_id == user_id) return ok_status();
-  return make_error(Errc::not_member, "not a member of this conversation");
+  return outsider_error(c.id);
 }
 
 const store::Member* find_member(const store::Conversation& c, const std::string& user_id) {
@@ -131,9 +131,8 @@ Result<store::MessagePage> ChatService::history(const std::string& user_id,
   if (options_.cluster) {
     auto ids = b_.store.member_ids(id);
     if (!ids) return std::move(ids).error();
-    if (ids->empty()) return make_error(Errc::not_found, "no such conversation");
-    if (std::find(ids->begin(), ids->end(), user_id) == ids->end())
-      return make_error(Errc::not_member, "not a member of this conversation");
+    if (ids->empty()) return make_error(Errc::not_found, "conversation not found");
+    if (std::find(ids->begin(), ids->end(), user_id) == ids->end()) return outsider_error(id);
   } else if (auto member = members_.check_member(id, user_id); !member) {
     return std::move(member).error();
   }

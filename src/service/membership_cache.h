@@ -22,6 +22,12 @@ struct MemberSet {
 };
 using MemberSetPtr = std::shared_ptr<const MemberSet>;
 
+// The refusal for someone outside a conversation: not_member, except for a
+// direct conversation. Its id is derived from its two user ids (ids.h), so
+// anyone can compute it and "not a member" would tell a stranger that the
+// two talk; it answers not_found, word for word as for no conversation.
+Error outsider_error(const std::string& conversation_id);
+
 class MembershipCache {
  public:
   // ttl_ms > 0: an entry is read again once older than that (cluster mode,

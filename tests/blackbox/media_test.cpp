@@ -1,22 +1,12 @@
 // Media: uploads (raw and multipart), sniffing, limits, image messages, and
 // downloads with access control, Range, ETag and ?token=.
+#include "media/media_test_support.h"
 #include "support.h"
 
 namespace bb {
 namespace {
 
-std::string be32(std::uint32_t v) {
-  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
-          static_cast<char>(v)};
-}
-
-// A PNG header the server can sniff and read dimensions from.
-std::string png(std::uint32_t w, std::uint32_t h) {
-  std::string s("\x89PNG\r\n\x1A\n", 8);
-  s += be32(13) + "IHDR" + be32(w) + be32(h) + std::string("\x08\x06\x00\x00\x00", 5);
-  s += std::string(4, '\0') + be32(0) + "IEND" + std::string(4, '\0');
-  return s;
-}
+using parley::media::test_support::png;  // a PNG header the server can sniff
 
 class MediaTest : public BlackboxTest {
  protected:

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <sstream>
 
 #include <boost/asio/ip/tcp.hpp>
 
@@ -115,6 +116,25 @@ void ClusterTest::TearDown() {
     store::test_support::RawPg admin(admin_url_);
     for (const auto& name : db_names_) admin.exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
   }
+}
+
+void ClusterTest::set_shard_reachable(int shard, bool reachable) {
+  store::test_support::RawPg admin(admin_url_);
+  const auto& name = db_names_.at(shard);
+  admin.exec("ALTER DATABASE " + name + " ALLOW_CONNECTIONS " + (reachable ? "true" : "false"));
+  if (!reachable)
+    admin.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name +
+               "'");
+}
+
+std::set<std::string> ClusterTest::conversations_on_shard(int shard) {
+  std::set<std::string> out;
+  auto rows = shell("psql -At '" + db_urls_.at(shard) + "' -c 'SELECT id FROM conversations'");
+  if (!rows) return out;
+  std::istringstream lines(*rows);
+  for (std::string id; std::getline(lines, id);)
+    if (!id.empty()) out.insert(id);
+  return out;
 }
 
 void ClusterTest::kill_gateway(int i) {

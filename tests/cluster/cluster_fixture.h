@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,12 @@ class ClusterTest : public ::testing::Test {
                                        const std::string& conversation);
   // HTTP GET status of `path` on 127.0.0.1:port (0 when unreachable).
   int http_status(std::uint16_t port, const std::string& path);
+
+  // Takes store shard `shard` down (its database refuses connections and
+  // those open are ended, as when its server stops) or brings it back.
+  void set_shard_reachable(int shard, bool reachable);
+  // The conversations whose home is store shard `shard`.
+  std::set<std::string> conversations_on_shard(int shard);
 
   bool wait_live(client::Client& c, std::chrono::milliseconds timeout = 15s) {
     return run_until(io_, [&] { return c.state() == client::State::live; }, timeout);

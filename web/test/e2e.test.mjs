@@ -3,6 +3,11 @@
 // Every wait polls a condition with a timeout (no bare sleeps).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { makePng } from './support/png.mjs';
+import { startFakePushService } from './support/fake_push.mjs';
 import { launchChromium, screenshotPath, skipReason, startServer, until, watchConsole } from './support/harness.mjs';
 import {
   contrastProblems,
@@ -21,6 +26,7 @@ const reason = skipReason();
 if (reason) console.log(`skipping the web client end-to-end tests: ${reason}`);
 
 const DESKTOP = { width: 1000, height: 640 };
+const MAX_MEDIA_BYTES = 200000; // small, so that the 413 path is cheap to reach
 const PHONE = { width: 390, height: 844 };
 
 describe('web client end to end (two users in Chromium)', { skip: reason ?? false, timeout: 120000 }, () => {
@@ -31,6 +37,7 @@ describe('web client end to end (two users in Chromium)', { skip: reason ?? fals
   const tokens = new Set();
   let alice; // {context, page}
   let bob; // {context, page, net}
+  let configDir = null;
 
   async function newUser(name, { viewport = DESKTOP, cuttable = false } = {}) {
     const context = await chromium.browser.newContext({ viewport, deviceScaleFactor: 1 });
@@ -53,7 +60,11 @@ describe('web client end to end (two users in Chromium)', { skip: reason ?? fals
   };
 
   before(async () => {
-    server = await startServer();
+    // Uploads up to MAX_MEDIA_BYTES; push devices may be a fake push service on loopback.
+    configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-web-cfg-'));
+    const config = path.join(configDir, 'config.json');
+    fs.writeFileSync(config, JSON.stringify({ max_media_bytes: MAX_MEDIA_BYTES, push: { allow_loopback_http: true, collapse_ms: 1000 } }));
+    server = await startServer({ extraArgs: ['--config', config] });
     chromium = await launchChromium();
     alice = await newUser('alice');
     bob = await newUser('bob', { cuttable: true });
@@ -62,6 +73,7 @@ describe('web client end to end (two users in Chromium)', { skip: reason ?? fals
   after(async () => {
     await chromium?.close();
     await server?.stop();
+    if (configDir) fs.rmSync(configDir, { recursive: true, force: true });
   });
 
   it('signs in by name (dev) and remembers the session', async () => {
@@ -376,6 +388,194 @@ describe('web client end to end (two users in Chromium)', { skip: reason ?? fals
     await page.keyboard.press('Escape');
     await until(() => page.evaluate(() => location.hash === '#/'), { message: 'back to the list' });
     await until(() => page.evaluate(() => document.activeElement?.classList.contains('conv-item')), { message: 'focus back on the chat in the list' });
+  });
+
+  /** REST as a user (the token from the page's session). */
+  const restAs = (token) => async (method, p, body) => {
+    const res = await fetch(server.baseUrl + p, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: body && JSON.stringify(body),
+    });
+    assert.ok(res.ok, `${method} ${p}: HTTP ${res.status}`);
+    return res.status === 204 ? null : res.json();
+  };
+
+  it('sends a picture (attach), a file (drop) and a picture (paste); the other member sees them', async () => {
+    const a = await rememberToken(alice.page);
+    const conv = await restAs(a.token)('POST', '/api/conversations', { type: 'group', name: 'Media', members: ['bob'] });
+    await alice.page.goto(`${server.baseUrl}/#/c/${encodeURIComponent(conv.id)}`);
+    await alice.page.locator('#conv-title', { hasText: 'Media' }).waitFor();
+
+    // Attach button (its file input): a 24x16 PNG.
+    await alice.page.setInputFiles('[data-testid=attach-input]', { name: 'dot.png', mimeType: 'image/png', buffer: makePng(24, 16) });
+    const loaded = (img, w, h) => img.evaluate((el, [w2, h2]) => el.complete && el.naturalWidth === w2 && el.naturalHeight === h2, [w, h]).catch(() => false);
+    await until(() => loaded(alice.page.locator('.msg.mine [data-testid=message-image]').first(), 24, 16), { message: "alice's picture shown" });
+
+    // Bob: the chat comes with the message, previewed as a photo; the picture loads with his token in the URL.
+    const item = listItem(bob.page, 'Media');
+    await item.waitFor({ timeout: 10000 });
+    await until(async () => /Photo \(dot\.png\)/.test(await item.locator('.conv-preview').innerText()), { message: 'photo preview in the list' });
+    await openConversation(bob.page, 'Media');
+    const img = bob.page.locator('.msg.theirs [data-testid=message-image]').first();
+    await until(() => loaded(img, 24, 16), { message: 'the picture rendered at bob' });
+    const attrs = await img.evaluate((el) => ({ src: el.getAttribute('src'), loading: el.loading, width: el.getAttribute('width'), height: el.getAttribute('height'), alt: el.alt }));
+    const b = await rememberToken(bob.page);
+    assert.match(attrs.src, /^\/api\/media\/md_[^?/]+\?token=/);
+    assert.equal(new URLSearchParams(attrs.src.split('?')[1]).get('token'), b.token, "bob's own token");
+    assert.deepEqual([attrs.loading, attrs.width, attrs.height, attrs.alt], ['lazy', '24', '16', 'dot.png']);
+
+    // Drag and drop: a text file whose name is markup stays text.
+    const evil = '<img src=x onerror=window.__xss=1>.txt';
+    await alice.page.evaluate((name) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['hello, file\n'], name, { type: 'text/plain' }));
+      const target = document.querySelector('section.conv');
+      for (const type of ['dragenter', 'dragover', 'drop']) target.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
+    }, evil);
+    const file = bob.page.locator('.msg.theirs [data-testid=message-file]');
+    await file.waitFor({ timeout: 10000 });
+    assert.equal(await file.locator('.media-file-name').innerText(), evil);
+    assert.match(await file.locator('.media-file-size').innerText(), /^12 B · Text$/);
+    assert.equal(await file.getAttribute('download'), evil);
+    const download = await bob.page.evaluate(async (href) => {
+      const r = await fetch(href);
+      return { status: r.status, text: await r.text(), disposition: r.headers.get('content-disposition') };
+    }, await file.getAttribute('href'));
+    assert.deepEqual([download.status, download.text], [200, 'hello, file\n']);
+    assert.match(download.disposition, /^attachment/);
+
+    // Paste into the composer: a picture.
+    await alice.page.locator('#composer-input').evaluate((el, b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], 'pasted.png', { type: 'image/png' }));
+      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    }, makePng(8, 8, [200, 30, 30]).toString('base64'));
+    await until(() => loaded(bob.page.locator('.msg.theirs [data-testid=message-image]').nth(1), 8, 8), { message: 'the pasted picture at bob' });
+    assert.equal(await alice.page.locator('#composer-input').inputValue(), '', 'nothing pasted as text');
+    assert.equal(await bob.page.evaluate(() => window.__xss), undefined);
+    assert.equal(await bob.page.locator('.msg img').count(), 2, 'only the two pictures are images');
+    assert.deepEqual((await shownMessages(bob.page)).map((m) => m.seq), [1, 2, 3]);
+    await bob.page.screenshot({ path: screenshotPath('media') });
+
+    // Refused uploads say why, and send nothing.
+    const errors = alice.page.getByTestId('upload-error');
+    await alice.page.setInputFiles('[data-testid=attach-input]', { name: 'page.html', mimeType: 'text/html', buffer: Buffer.from('<!doctype html><p>hi</p>') });
+    await errors.filter({ hasText: '“page.html” cannot be sent: this type of file is not allowed' }).waitFor({ timeout: 10000 });
+    await alice.page.setInputFiles('[data-testid=attach-input]', { name: 'big.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(MAX_MEDIA_BYTES + 1000, 7) });
+    await errors.filter({ hasText: '“big.pdf” is too large to send (the limit is 195 KB).' }).waitFor({ timeout: 10000 });
+    assert.equal(await alice.page.getByRole('alert').filter({ hasText: 'big.pdf' }).count(), 1, 'announced as an alert');
+    await alice.page.screenshot({ path: screenshotPath('upload-errors') });
+    for (let i = 0; i < 2; i++) await alice.page.getByTestId('upload-tray').getByRole('button', { name: 'Dismiss' }).first().click();
+    await alice.page.getByTestId('upload-tray').waitFor({ state: 'hidden' });
+    assert.deepEqual((await shownMessages(alice.page)).map((m) => m.seq), [1, 2, 3]);
+
+    // Mute: the header toggle, as the server records it.
+    const mute = alice.page.getByTestId('mute');
+    await mute.waitFor({ state: 'visible' });
+    assert.equal(await mute.getAttribute('aria-pressed'), 'false');
+    const muteUrl = `/api/conversations/${encodeURIComponent(conv.id)}/mute`;
+    await mute.click();
+    await until(async () => (await mute.getAttribute('aria-pressed')) === 'true', { message: 'muted' });
+    assert.equal((await restAs(a.token)('GET', muteUrl)).muted, true);
+    await mute.click();
+    await until(async () => (await mute.getAttribute('aria-pressed')) === 'false', { message: 'unmuted' });
+    assert.equal((await restAs(a.token)('GET', muteUrl)).muted, false);
+  });
+
+  it('notifications: enable registers this browser, a message while away is pushed and shown by the service worker, disable removes it', async () => {
+    // Headless Chromium has no push service: PushManager.subscribe is replaced by one that returns
+    // the endpoint and keys of a fake push service on loopback. Everything else is real: the page's
+    // controller, /sw.js, POST and DELETE /api/devices, the server's encrypted push (decrypted by the
+    // fake), and the service worker showing it (delivered through the DevTools protocol).
+    const fake = await startFakePushService();
+    const context = await chromium.browser.newContext({ viewport: DESKTOP });
+    try {
+      await context.grantPermissions(['notifications'], { origin: server.baseUrl });
+      await context.addInitScript(({ endpoint, keys }) => {
+        const make = (applicationServerKey) => ({
+          endpoint,
+          expirationTime: null,
+          options: { applicationServerKey, userVisibleOnly: true },
+          toJSON: () => ({ endpoint, expirationTime: null, keys }),
+          unsubscribe: async () => {
+            localStorage.removeItem('test.fake-subscription');
+            return true;
+          },
+        });
+        PushManager.prototype.subscribe = async function subscribe(opts) {
+          localStorage.setItem('test.fake-subscription', '1');
+          return make(opts.applicationServerKey);
+        };
+        PushManager.prototype.getSubscription = async function getSubscription() {
+          return localStorage.getItem('test.fake-subscription') ? make(null) : null;
+        };
+      }, { endpoint: fake.endpoint, keys: fake.keys });
+      let page = await context.newPage();
+      watchConsole(page, consoleLog);
+      await signIn(page, server.baseUrl, 'erin');
+      const e = await rememberToken(page);
+      const button = page.getByTestId('notifications');
+      await until(async () => (await button.isVisible()) && (await button.innerText()).includes('Enable notifications'), { message: 'the enable button' });
+      await button.click();
+      await until(async () => (await button.innerText()).includes('Disable notifications'), { message: 'notifications on' });
+      const devices = (await restAs(e.token)('GET', '/api/devices')).devices;
+      assert.deepEqual(devices.map((d) => [d.platform, d.endpoint]), [['webpush', fake.endpoint]]);
+      assert.equal(await page.evaluate(async () => (await navigator.serviceWorker.ready).active?.scriptURL), `${server.baseUrl}/sw.js`);
+
+      // Erin goes away (no tab open); alice writes to her: the server pushes to the fake service.
+      const a = await rememberToken(alice.page);
+      const conv = await restAs(a.token)('POST', '/api/conversations', { type: 'direct', members: ['erin'] });
+      await page.close();
+      await until(async () => (await restAs(a.token)('GET', '/api/presence?user_ids=erin'))?.[0]?.status === 'offline', { timeout: 10000, message: 'erin offline' });
+      sent.push('are you there, erin?');
+      await restAs(a.token)('POST', `/api/conversations/${encodeURIComponent(conv.id)}/messages`, { client_msg_id: 'push-1', content: 'are you there, erin?' });
+      await until(() => fake.received.length > 0, { timeout: 15000, message: 'a push at the fake push service' });
+      const push = fake.received[0];
+      assert.equal(push.error, null, 'the push decrypts with the subscription keys');
+      const payload = JSON.parse(push.plaintext);
+      assert.deepEqual([payload.type, payload.conversation_id, payload.sender_id, payload.seq], ['message', conv.id, 'alice', 1]);
+      assert.ok(!push.plaintext.includes('are you there'), 'no message text in the push');
+
+      // The service worker shows it (the push delivered to it as the browser's push service would).
+      page = await context.newPage();
+      watchConsole(page, consoleLog);
+      await page.goto(`${server.baseUrl}/`);
+      await page.getByRole('heading', { name: 'Chats' }).waitFor();
+      const cdp = await context.newCDPSession(page);
+      const registrations = [];
+      cdp.on('ServiceWorker.workerRegistrationUpdated', (ev) => registrations.push(...ev.registrations));
+      await cdp.send('ServiceWorker.enable');
+      const reg = await until(() => registrations.find((r) => r.scopeURL === `${server.baseUrl}/` && !r.isDeleted), { message: 'the service worker registration' });
+      await cdp.send('ServiceWorker.deliverPushMessage', { origin: server.baseUrl, registrationId: reg.registrationId, data: push.plaintext });
+      const shown = await until(
+        () => page.evaluate(async () => {
+          const list = await (await navigator.serviceWorker.ready).getNotifications();
+          return list.length ? list.map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data })) : null;
+        }),
+        { message: 'a notification shown' },
+      );
+      assert.deepEqual(shown, [{ title: 'New message from alice', body: 'Open Parley to read it.', tag: `parley:${conv.id}`, data: { url: `/#/c/${encodeURIComponent(conv.id)}`, conversation_id: conv.id, message_id: payload.message_id, seq: 1 } }]);
+      await cdp.detach();
+
+      // Disable: unsubscribed and removed from the server.
+      const again = page.getByTestId('notifications');
+      await until(async () => (await again.innerText()).includes('Disable notifications'), { message: 'still on after a reload' });
+      await again.click();
+      await until(async () => (await again.innerText()).includes('Enable notifications'), { message: 'notifications off' });
+      assert.deepEqual((await restAs(e.token)('GET', '/api/devices')).devices, []);
+
+      // Signing out takes this browser's subscription with it (one browser, one user).
+      await again.click();
+      await until(async () => (await restAs(e.token)('GET', '/api/devices')).devices.length === 1, { message: 'enabled again' });
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'Sign in to Parley' }).waitFor();
+      await until(async () => (await restAs(e.token)('GET', '/api/devices')).devices.length === 0, { message: 'device removed on sign-out' });
+    } finally {
+      await context.close();
+      await fake.close();
+    }
   });
 
   it('is accessible: named controls and AA contrast on every screen', async () => {

@@ -43,7 +43,7 @@ describe('serving the web client', { skip: reason ?? false }, () => {
   });
 
   it('serves the modules and the stylesheet with their content types', async () => {
-    const files = ['app.js', 'api.js', 'state.js', 'chat.js', 'views/dom.js', 'views/conversation.js', 'style.css'];
+    const files = ['app.js', 'api.js', 'state.js', 'chat.js', 'media.js', 'push.js', 'sw.js', 'views/dom.js', 'views/conversation.js', 'views/media.js', 'views/attach.js', 'views/notifications.js', 'style.css'];
     for (const f of files) {
       const res = await get(`/${f}`);
       assert.equal(res.status, 200, f);

@@ -2,6 +2,9 @@
 // backwards on scroll), typing indicator, composer, edit and delete.
 import { h, icon, replace, reconcile, initials, avatarColor } from './dom.js';
 import { clock, dayKey, dayLabel, fullDate, presenceText } from './format.js';
+import { renderPlan } from '../media.js';
+import { mediaNodes } from './media.js';
+import { createAttachments } from './attach.js';
 
 const NEAR_BOTTOM_PX = 80;
 const LOAD_OLDER_PX = 150;
@@ -29,12 +32,29 @@ export function createConversationView(ctx) {
   const dot = h('span', { class: 'presence-dot', hidden: true });
   const title = h('h2', { id: 'conv-title', class: 'conv-title' });
   const subtitle = h('p', { id: 'conv-subtitle', class: 'conv-subtitle', 'data-testid': 'conv-subtitle' });
+  // Mute: no push notifications for this chat (PUT/DELETE .../mute); messages still arrive here.
+  const muteButton = h('button', { type: 'button', class: 'icon-btn mute-btn', 'aria-label': 'Mute this chat', 'aria-pressed': 'false', hidden: true, 'data-testid': 'mute' });
+  const muted = new Map(); // conversation id -> true | false (unknown: absent)
+  muteButton.addEventListener('click', async () => {
+    const cid = id;
+    const next = !(muted.get(cid) ?? false);
+    muteButton.disabled = true;
+    try {
+      muted.set(cid, await chat.setMuted(cid, next));
+    } catch (err) {
+      ctx.notify?.(`Could not ${next ? 'mute' : 'unmute'} this chat (${err?.code ?? 'error'}).`, 'error');
+    } finally {
+      muteButton.disabled = false;
+      if (cid === id) renderMute();
+    }
+  });
   const header = h(
     'header',
     { class: 'conv-head' },
     backButton,
     h('span', { class: 'avatar-wrap' }, avatar, dot),
     h('div', { class: 'conv-head-text' }, title, subtitle),
+    muteButton,
   );
 
   // ---- messages
@@ -63,9 +83,13 @@ export function createConversationView(ctx) {
     enterkeyhint: 'send',
   });
   const sendButton = h('button', { type: 'submit', class: 'icon-btn send-btn', 'aria-label': 'Send' }, icon('send'));
+  const attach = createAttachments({ chat, currentId: () => id, afterDismiss: () => input.focus() });
+  input.addEventListener('paste', attach.onPaste);
   const composer = h(
     'form',
     { class: 'composer', 'aria-label': 'Write a message' },
+    attach.button,
+    attach.input,
     h('label', { for: 'composer-input', class: 'visually-hidden' }, 'Message'),
     input,
     sendButton,
@@ -105,7 +129,8 @@ export function createConversationView(ctx) {
     h('div', { class: 'brand-mark', 'aria-hidden': 'true' }, 'P'),
     h('p', {}, 'Select a chat, or start a new one.'),
   );
-  const body = h('section', { class: 'conv', 'aria-labelledby': 'conv-title', hidden: true }, header, scroller, typingLine, editBar, composer);
+  const body = h('section', { class: 'conv', 'aria-labelledby': 'conv-title', hidden: true }, header, scroller, typingLine, editBar, attach.tray, composer);
+  attach.bindDropTarget(body);
   const el = h('div', { class: 'conv-wrap' }, empty, body);
 
   function autosize() {
@@ -177,6 +202,22 @@ export function createConversationView(ctx) {
     }
   }
 
+  function renderMute() {
+    const state = muted.get(id);
+    muteButton.hidden = state === undefined;
+    muteButton.setAttribute('aria-pressed', state ? 'true' : 'false');
+    muteButton.title = state ? 'Muted: no push notifications for this chat. Click to unmute.' : 'Mute push notifications for this chat';
+    muteButton.replaceChildren(icon(state ? 'bell-off' : 'bell'));
+  }
+
+  async function loadMute(cid) {
+    if (muted.has(cid)) return;
+    const state = await chat.muted(cid);
+    if (state === null) return; // unknown (no push on this server, or not loaded): no button
+    muted.set(cid, state);
+    if (cid === id) renderMute();
+  }
+
   function renderTyping() {
     const who = store.typingIn(id);
     typingLine.textContent = who.length === 0 ? '' : who.length === 1 ? `${who[0]} is typing…` : `${who.join(', ')} are typing…`;
@@ -228,7 +269,7 @@ export function createConversationView(ctx) {
     if (item.kind === 'day') return;
     const { m, tick, showSender } = item;
     const isEditing = editing && editing.message_id === m.message_id;
-    const sig = JSON.stringify([m.content, m.deleted, m.version, m.edited, tick, showSender, m.seq, m.pending, isEditing, m.localEdit]);
+    const sig = JSON.stringify([m.content, m.deleted, m.version, m.edited, tick, showSender, m.seq, m.pending, isEditing, m.localEdit, m.media?.media_id, m.media?.content_type]);
     if (el._sig === sig) return;
     el._sig = sig;
     const mine = m.sender_id === store.me;
@@ -238,8 +279,17 @@ export function createConversationView(ctx) {
     el.classList.toggle('editing', Boolean(isEditing));
     const bubble = h('div', { class: 'bubble' });
     if (showSender) bubble.append(h('span', { class: 'sender', style: { color: avatarColor(m.sender_id) } }, m.sender_id));
-    if (m.deleted) bubble.append(h('p', { class: 'text deleted' }, mine ? 'You deleted this message' : 'This message was deleted'));
-    else bubble.append(h('p', { class: 'text', 'data-testid': 'message-text' }, m.content ?? ''));
+    const plan = renderPlan(m);
+    if (plan.type === 'deleted') bubble.append(h('p', { class: 'text deleted' }, mine ? 'You deleted this message' : 'This message was deleted'));
+    else if (plan.type === 'text') bubble.append(h('p', { class: 'text', 'data-testid': 'message-text' }, m.content ?? ''));
+    else {
+      bubble.classList.add('has-media');
+      // Kept across re-renders (ticks change often): a new <img> would load and flicker again.
+      const url = chat.mediaUrl(plan.media);
+      const key = JSON.stringify([url, plan.type, plan.caption, plan.width, plan.height]);
+      if (el._media?.key !== key) el._media = { key, nodes: mediaNodes(plan, url) };
+      bubble.append(...el._media.nodes);
+    }
     const meta = h('span', { class: 'meta' });
     if (m.edited && !m.deleted) meta.append(h('span', { class: 'edited' }, 'edited'));
     meta.append(h('time', { datetime: Number.isFinite(m.ts) ? new Date(m.ts).toISOString() : null, title: fullDate(m.ts ?? m.created_at) }, clock(m.ts ?? m.created_at)));
@@ -326,6 +376,9 @@ export function createConversationView(ctx) {
       if (!id) return;
       if (changed) {
         list.replaceChildren();
+        attach.refreshTray();
+        renderMute();
+        loadMute(id);
         input.value = drafts.get(id) ?? '';
         autosize();
         renderTyping();

@@ -44,6 +44,8 @@ Result<std::unique_ptr<JetStreamEventLog>> JetStreamEventLog::open(const std::st
   if (s == NATS_OK) s = natsOptions_SetRetryOnFailedConnect(raw, true, on_connected, nullptr);
   if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(raw, on_disconnected, nullptr);
   if (s == NATS_OK) s = natsOptions_SetReconnectedCB(raw, on_reconnected, nullptr);
+  auto closed = std::make_shared<nats::CloseSignal>();
+  if (s == NATS_OK) s = natsOptions_SetClosedCB(raw, nats::CloseSignal::on_closed, closed.get());
   if (s != NATS_OK) {
     return make_error(Errc::internal, std::string("jetstream: bad options for ") + url + ": " +
                                           natsStatus_GetText(s));
@@ -54,7 +56,7 @@ Result<std::unique_ptr<JetStreamEventLog>> JetStreamEventLog::open(const std::st
     return make_error(Errc::internal,
                       std::string("jetstream: cannot connect to ") + url + ": " + natsStatus_GetText(s));
   }
-  nats::Connection connection(conn);
+  nats::Connection connection(conn, nats::ConnectionCloser{std::move(closed)});
   jsOptions js_opts;
   jsOptions_Init(&js_opts);
   js_opts.Wait = options.publish_timeout.count();

@@ -163,6 +163,16 @@ TEST_F(JetStreamTest, PublishRate) {
   (*consumer)->stop();
 }
 
+// Closing waits for libnats' closed callback (so that no callback runs after
+// the log is gone); it must come at once even when NATS was never reached.
+TEST(JetStreamClose, IsQuickWhenNatsWasNeverReached) {
+  auto opened = JetStreamEventLog::open("nats://127.0.0.1:9", private_stream());  // discard port
+  ASSERT_TRUE(opened.ok());
+  const auto start = std::chrono::steady_clock::now();
+  opened->reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+}
+
 // NATS stops: the relay keeps the rows and retries; committed events wait in
 // the outbox. NATS comes back (same storage): they drain, in order, once.
 TEST(JetStreamOutage, TheRelayHoldsEventsAndDrainsThemInOrder) {

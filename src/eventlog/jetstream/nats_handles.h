@@ -3,16 +3,44 @@
 // failed call (never a payload).
 #include <nats/nats.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "common/result.h"
 
 namespace parley::eventlog::nats {
 
+// Set as the connection's closed callback (libnats delivers it last, after
+// the disconnected one). Closing waits for it: otherwise a callback that logs
+// can still run on libnats' thread after the connection, or at exit the
+// logger, is gone (a segfault after the test had passed).
+class CloseSignal {
+ public:
+  static void on_closed(natsConnection*, void* self) {
+    auto* s = static_cast<CloseSignal*>(self);
+    std::lock_guard lock(s->mu_);
+    s->closed_ = true;
+    s->cv_.notify_all();
+  }
+  void wait(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, timeout, [&] { return closed_; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool closed_ = false;
+};
+
 struct ConnectionCloser {
+  std::shared_ptr<CloseSignal> closed;  // outlives the connection
   void operator()(natsConnection* c) const noexcept {
     natsConnection_Close(c);
+    if (closed) closed->wait(std::chrono::seconds(5));
     natsConnection_Destroy(c);
   }
 };

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <map>
 #include <string>
 #include <utility>
 
@@ -25,6 +26,38 @@ OpResult refuse(Errc code, std::string message) {
 }
 OpResult done(WriteOutcome outcome) { return WriteResult(std::move(outcome)); }
 
+// What a batch changed in conversations and members rows, written once per
+// row at the end of the batch instead of once per message: a group commit
+// of 500 sends into 20 conversations updates 20 conversation rows, not 500.
+// Reads inside the batch see these values over the stored ones.
+struct BatchState {
+  struct Activity {
+    std::int64_t last_seq = 0;
+    std::int64_t ts = 0;
+  };
+  struct Marks {
+    std::int64_t delivered_seq = 0;
+    std::int64_t read_seq = 0;
+  };
+  std::map<std::string, Activity, std::less<>> conversations;
+  std::map<std::pair<std::string, std::string>, Marks> marks;
+
+  // The stored state of (conversation, user) with this batch's changes.
+  Result<std::optional<MemberState>> member_state(Db& db, const std::string& conversation_id,
+                                                  const std::string& user_id) const {
+    auto state = sqlite::member_state(db, conversation_id, user_id);
+    if (!state || !*state) return state;
+    if (auto c = conversations.find(conversation_id); c != conversations.end())
+      (*state)->last_seq = c->second.last_seq;
+    if (auto m = marks.find({conversation_id, user_id}); m != marks.end()) {
+      (*state)->delivered_seq = m->second.delivered_seq;
+      (*state)->read_seq = m->second.read_seq;
+    }
+    return state;
+  }
+  Status flush(Db& db) const;
+};
+
 OpResult missing_conversation() { return refuse(Errc::not_found, "conversation not found"); }
 OpResult not_a_member() { return refuse(Errc::not_member, "not a member of this conversation"); }
 
@@ -36,6 +69,22 @@ Status set_marks(Db& db, std::string_view conversation_id, std::string_view user
       conversation_id, user_id, delivered_seq, read_seq);
 }
 
+Status BatchState::flush(Db& db) const {
+  for (const auto& [id, a] : conversations) {
+    if (auto s = db.run(
+            "UPDATE conversations SET last_seq = ?2, last_activity_at = ?3, last_message_at = ?3 "
+            "WHERE id = ?1",
+            id, a.last_seq, a.ts);
+        !s) {
+      return s;
+    }
+  }
+  for (const auto& [key, m] : marks) {
+    if (auto s = set_marks(db, key.first, key.second, m.delivered_seq, m.read_seq); !s) return s;
+  }
+  return ok_status();
+}
+
 Status add_event(Db& db, const OutboxEntry& e) {
   return db.run(
       "INSERT INTO outbox (event_id, type, conversation_id, seq, body) "
@@ -43,9 +92,9 @@ Status add_event(Db& db, const OutboxEntry& e) {
       e.event_id, e.type, e.conversation_id, e.seq, e.body);
 }
 
-OpResult apply_op(Db& db, const AppendMessage& op, bool outbox) {
+OpResult apply_op(Db& db, BatchState& batch, const AppendMessage& op, bool outbox) {
   if (auto s = rules::check_append(op); !s) return refuse(s.error());
-  auto state = member_state(db, op.conversation_id, op.sender_id);
+  auto state = batch.member_state(db, op.conversation_id, op.sender_id);
   if (!state) return state.error();
   if (!*state) return missing_conversation();
   if (!(*state)->is_member) return not_a_member();
@@ -77,23 +126,15 @@ OpResult apply_op(Db& db, const AppendMessage& op, bool outbox) {
   if (rc == SQLITE_CONSTRAINT_UNIQUE) return refuse(Errc::conflict, "message id already used");
   if (rc != SQLITE_DONE) return db.error(rc, "insert message");
 
-  if (auto s = db.run(
-          "UPDATE conversations SET last_seq = ?2, last_activity_at = ?3, last_message_at = ?3 "
-          "WHERE id = ?1",
-          m.conversation_id, m.seq, m.ts);
-      !s) {
-    return s.error();
-  }
-  if (auto s = set_marks(db, m.conversation_id, m.sender_id, m.seq, m.seq); !s) {
-    return s.error();
-  }
+  batch.conversations[m.conversation_id] = {m.seq, m.ts};
+  batch.marks[{m.conversation_id, m.sender_id}] = {m.seq, m.seq};
   if (outbox) {
     if (auto s = add_event(db, outbox::message_created(m)); !s) return s.error();
   }
   return done(AppendResult{std::move(m), false});
 }
 
-OpResult apply_op(Db& db, const EditMessage& op, bool outbox) {
+OpResult apply_op(Db& db, BatchState&, const EditMessage& op, bool outbox) {
   auto stored = find_message(db, op.conversation_id, op.message_id);
   if (!stored) return stored.error();
   if (!*stored) return refuse(Errc::not_found, "message not found");
@@ -117,8 +158,8 @@ OpResult apply_op(Db& db, const EditMessage& op, bool outbox) {
   return done(EditResult{std::move(m)});
 }
 
-OpResult apply_op(Db& db, const SetReceipt& op, bool outbox) {
-  auto state = member_state(db, op.conversation_id, op.user_id);
+OpResult apply_op(Db& db, BatchState& batch, const SetReceipt& op, bool outbox) {
+  auto state = batch.member_state(db, op.conversation_id, op.user_id);
   if (!state) return state.error();
   if (!*state) return missing_conversation();
   const MemberState& s = **state;
@@ -126,12 +167,8 @@ OpResult apply_op(Db& db, const SetReceipt& op, bool outbox) {
   if (auto ok = rules::check_receipt(op, s.last_seq); !ok) return refuse(ok.error());
 
   ReceiptResult r = rules::advance_marks(s.delivered_seq, s.read_seq, op);
-  if (r.delivered_seq != s.delivered_seq || r.read_seq != s.read_seq) {
-    if (auto ok = set_marks(db, op.conversation_id, op.user_id, r.delivered_seq, r.read_seq);
-        !ok) {
-      return ok.error();
-    }
-  }
+  if (r.delivered_seq != s.delivered_seq || r.read_seq != s.read_seq)
+    batch.marks[{op.conversation_id, op.user_id}] = {r.delivered_seq, r.read_seq};
   if (outbox && r.advanced) {
     if (auto ok = add_event(db, outbox::receipt(op)); !ok) return ok.error();
   }
@@ -147,11 +184,14 @@ Result<std::vector<WriteResult>> apply_batch(Db& db, std::span<const WriteOp> op
   auto txn = Txn::write(db);
   if (!txn) return txn.error();
   results.reserve(ops.size());
+  BatchState batch;
   for (const WriteOp& op : ops) {
-    OpResult r = std::visit([&db, outbox](const auto& o) { return apply_op(db, o, outbox); }, op);
+    OpResult r = std::visit(
+        [&db, &batch, outbox](const auto& o) { return apply_op(db, batch, o, outbox); }, op);
     if (!r) return r.error();  // ~Txn rolls the whole batch back
     results.push_back(std::move(r).value());
   }
+  if (auto s = batch.flush(db); !s) return s.error();
   if (auto s = txn->commit(); !s) return s.error();
   return results;
 }

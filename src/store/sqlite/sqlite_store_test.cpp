@@ -173,11 +173,12 @@ TEST(SqliteStore, StorageFailureFailsAndRollsBackTheWholeBatch) {
     ASSERT_NE(store, nullptr);
     must(store->create_conversation(new_group("c1", "alice", {"bob"})));
   }
-  // Stands in for a full disk or an I/O error midway through a batch: the
-  // third append's write fails inside SQLite.
+  // Stands in for a full disk or an I/O error in a batch after some of its
+  // writes: moving the conversation past seq 2 fails inside SQLite (once
+  // per batch, after the messages are inserted).
   RawDb(file.path()).exec(
       "CREATE TRIGGER fail_third BEFORE UPDATE OF last_seq ON conversations "
-      "WHEN NEW.last_seq = 3 BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+      "WHEN NEW.last_seq >= 3 BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
 
   auto store = open_store(file.path());
   ASSERT_NE(store, nullptr);
