@@ -4,7 +4,10 @@
 // private directory and port) and stops it.
 #include "eventlog/jetstream/jetstream_event_log.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,6 +31,20 @@ using namespace std::chrono_literals;
 std::string nats_url() {
   const char* url = std::getenv("PARLEY_NATS_URL");
   return url ? url : "";
+}
+
+// A loopback port nothing listens on (the kernel's pick): a port derived
+// from the pid could be any client socket's ephemeral port.
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  const bool ok = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+  if (fd >= 0) ::close(fd);
+  return ok ? ntohs(a.sin_port) : 0;
 }
 
 bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds within = 20s) {
@@ -179,7 +196,7 @@ TEST(JetStreamOutage, TheRelayHoldsEventsAndDrainsThemInOrder) {
   if (nats_url().empty()) GTEST_SKIP() << "set PARLEY_NATS_URL (scripts/services/nats.sh start)";
   const std::string script = std::string(PARLEY_SOURCE_DIR) + "/scripts/services/nats.sh";
   const std::string dir = "/tmp/parley-nats-outage-" + std::to_string(::getpid());
-  const std::string port = std::to_string(54300 + ::getpid() % 500);
+  const std::string port = std::to_string(free_port());
   auto nats = [&](const std::string& cmd) {
     return std::system((script + " " + cmd + " " + dir + " " + port + " >/dev/null").c_str());
   };
