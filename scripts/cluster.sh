@@ -2,7 +2,9 @@
 # A local Parley cluster for trying cluster mode on one machine: a throwaway
 # PostgreSQL (two databases = two store shards), two Redis nodes (bus; the
 # first also holds presence), NATS JetStream (event log), three gateways and
-# HAProxy in front (deploy/haproxy.cfg), all on loopback.
+# HAProxy in front (deploy/haproxy.cfg), and the search and push workers
+# (docs/deploy.md, "Workers"), all on loopback. The gateways and the push
+# worker share one config: one VAPID key file (Web Push) and one media folder.
 #
 #   scripts/cluster.sh start [DIR]   # prints the address to connect to
 #   scripts/cluster.sh stop  [DIR]
@@ -27,13 +29,24 @@ start() {
   nats=$(scripts/services/nats.sh start "$dir/nats" 54322)
   local secret_file=$dir/jwt_secret
   [[ -f $secret_file ]] || head -c 32 /dev/urandom | base64 > "$secret_file"
+  local config=$dir/parley.json
+  printf '{"media_dir": "%s", "push": {"vapid_key_file": "%s"}}\n' \
+    "$dir/media" "$dir/vapid.pem" > "$config"
   for i in 1 2 3; do
     PARLEY_JWT_SECRET=$(cat "$secret_file") "$bin" serve --listen "127.0.0.1:809$i" \
       --data "$dir/gw$i" --store "$pg" --bus "$redis" --presence "${redis%%,*}" \
-      --eventlog "$nats" --gateway-id "gw$i" --dev \
+      --eventlog "$nats" --gateway-id "gw$i" --config "$config" --dev \
       >"$dir/gw$i.out" 2>"$dir/gw$i.log" &
     echo $! > "$dir/gw$i.pid"
   done
+  # Search index and device registry: the first store shard.
+  "$bin" worker search --eventlog "$nats" --data "$dir/worker-search" \
+    --param "index=${pg%%,*}" >"$dir/worker-search.log" 2>&1 &
+  echo $! > "$dir/worker-search.pid"
+  "$bin" worker push --eventlog "$nats" --data "$dir/worker-push" --store "$pg" \
+    --param "devices=${pg%%,*}" --param "presence=${redis%%,*}" --param "config=$config" \
+    >"$dir/worker-push.log" 2>&1 &
+  echo $! > "$dir/worker-push.pid"
   PARLEY_LB_BIND=127.0.0.1:8090 PARLEY_GW1=127.0.0.1:8091 PARLEY_GW2=127.0.0.1:8092 \
     PARLEY_GW3=127.0.0.1:8093 haproxy -db -f deploy/haproxy.cfg >"$dir/haproxy.log" 2>&1 &
   echo $! > "$dir/haproxy.pid"
@@ -50,7 +63,7 @@ start() {
 }
 
 stop() {
-  for f in "$dir"/haproxy.pid "$dir"/gw*.pid; do
+  for f in "$dir"/haproxy.pid "$dir"/gw*.pid "$dir"/worker-*.pid; do
     [[ -f $f ]] && kill "$(cat "$f")" 2>/dev/null || true
     rm -f "$f"
   done
