@@ -161,7 +161,7 @@ void Client::Impl::page(const std::string& conversation_id) {
                        // Anything still out of order past the history: ask the socket.
                        c = self->conversations_.find(conversation_id);
                        if (c != self->conversations_.end() && c->second.buffer.has_gap() &&
-                           self->connected() && !c->second.sync_in_flight)
+                           c->second.may_sync() && self->connected())
                          self->request_sync({conversation_id}, false);
                      });
 }
