@@ -1,5 +1,7 @@
 #include "search/postgres/pg_search_schema.h"
 
+#include "store/postgres/pg_migrations.h"
+
 #include <iterator>
 #include <string>
 #include <string_view>
@@ -8,9 +10,7 @@ namespace parley::search::pg {
 namespace {
 
 using store::pg::Conn;
-using store::pg::Params;
 using store::pg::Statement;
-using store::pg::Transaction;
 
 // Append only: a migration that has shipped never changes. Entry i takes the
 // database from version i to i + 1. Names are unqualified: the tables live in
@@ -36,8 +36,6 @@ CREATE INDEX search_messages_tsv ON search_messages USING GIN (tsv);
 )sql",
 };
 
-constexpr int kVersion = static_cast<int>(std::size(kMigrations));
-
 // Not the store's key: the two migrate independently.
 constexpr const char* kLockSql = "SELECT pg_advisory_xact_lock(7306916390177611777)";
 
@@ -50,34 +48,8 @@ const Statement kCurrentVersion{
 }  // namespace
 
 Status migrate(Conn& conn) {
-  auto txn = Transaction::begin(conn);
-  if (!txn) return txn.error();
-  if (auto s = conn.exec("SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = '5min'"); !s)
-    return s;
-  if (auto s = conn.exec(kLockSql); !s) return s;
-  if (auto s =
-          conn.exec("CREATE TABLE IF NOT EXISTS search_schema_migrations ("
-                    "version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
-      !s) {
-    return s;
-  }
-  auto rows = conn.query(kCurrentVersion, Params());
-  if (!rows) return rows.error();
-  const int version = static_cast<int>(rows->int64(0, 0));
-  if (version > kVersion) {
-    return make_error(Errc::internal, "search schema version " + std::to_string(version) +
-                                          " is newer than this build (" + std::to_string(kVersion) +
-                                          ")");
-  }
-  for (int v = version; v < kVersion; ++v) {
-    if (auto s = conn.exec(std::string(kMigrations[v])); !s) return s;
-    if (auto s = conn.exec("INSERT INTO search_schema_migrations (version) VALUES (" +
-                           std::to_string(v + 1) + ")");
-        !s) {
-      return s;
-    }
-  }
-  return txn->commit();
+  return store::pg::apply_migrations(
+      conn, {"search schema", "search_schema_migrations", kLockSql, kCurrentVersion, kMigrations});
 }
 
 }  // namespace parley::search::pg

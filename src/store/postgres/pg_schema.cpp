@@ -1,5 +1,7 @@
 #include "store/postgres/pg_schema.h"
 
+#include "store/postgres/pg_migrations.h"
+
 #include <iterator>
 #include <string>
 #include <string_view>
@@ -114,39 +116,8 @@ const Statement kCurrentVersion{
 int schema_version() { return kVersion; }
 
 Status migrate(Conn& conn) {
-  auto txn = Transaction::begin(conn);
-  if (!txn) return txn.error();
-  // Migrating a big table may take long: no statement timeout here, and a
-  // generous wait for another gateway's migration.
-  if (auto s = conn.exec("SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = '5min'"); !s) {
-    return s;
-  }
-  // The lock comes first: even CREATE TABLE IF NOT EXISTS races when two
-  // sessions run it at once.
-  if (auto s = conn.exec(kLockSql); !s) return s;
-  if (auto s = conn.exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                         "version integer PRIMARY KEY, "
-                         "applied_at timestamptz NOT NULL DEFAULT now())");
-      !s) {
-    return s;
-  }
-  auto rows = conn.query(kCurrentVersion, Params());
-  if (!rows) return rows.error();
-  const int version = static_cast<int>(rows->int64(0, 0));
-  if (version > kVersion) {
-    return make_error(Errc::internal, "database schema version " + std::to_string(version) +
-                                          " is newer than this build (" + std::to_string(kVersion) +
-                                          ")");
-  }
-  for (int v = version; v < kVersion; ++v) {
-    if (auto s = conn.exec(std::string(kMigrations[v])); !s) return s;
-    if (auto s = conn.exec("INSERT INTO schema_migrations (version) VALUES (" +
-                           std::to_string(v + 1) + ")");
-        !s) {
-      return s;
-    }
-  }
-  return txn->commit();
+  return apply_migrations(conn, {"database schema", "schema_migrations", kLockSql,
+                                 kCurrentVersion, kMigrations});
 }
 
 }  // namespace parley::store::pg
