@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace parley::eventlog {
 
@@ -40,6 +41,7 @@ bool CursorConsumer::pause(std::chrono::milliseconds d) {
 }
 
 void CursorConsumer::run() {
+  name_this_thread("ev:" + name_);
   auto backoff = options_.min_backoff;
   auto fail = [&](const Error& e, const char* what) {
     logger()->warn("consumer {}: {} failed: {}; retrying in {} ms", name_, what, e.message,

@@ -5,6 +5,7 @@
 
 #include "common/log.h"
 #include "eventlog/eventlog_metrics.h"
+#include "common/thread_name.h"
 
 namespace parley::eventlog {
 
@@ -99,6 +100,7 @@ Result<std::size_t> OutboxRelay::round() {
 }
 
 void OutboxRelay::run() {
+  name_this_thread("outbox-relay");
   auto backoff = options_.min_backoff;
   for (;;) {
     {

@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 #include "push/push_metrics.h"
+#include "common/thread_name.h"
 
 namespace parley::push {
 namespace {
@@ -87,6 +88,7 @@ bool PushDispatcher::wait_idle(std::chrono::milliseconds timeout) {
 }
 
 void PushDispatcher::run() {
+  name_this_thread("push-send");
   std::unique_lock lock(mu_);
   for (;;) {
     if (stopping_) return;

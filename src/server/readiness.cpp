@@ -2,6 +2,7 @@
 
 #include "common/log.h"
 #include "protocol/json_writer.h"
+#include "common/thread_name.h"
 
 namespace parley::server {
 
@@ -33,6 +34,7 @@ void Readiness::probe_now() {
 }
 
 void Readiness::run() {
+  name_this_thread("readiness");
   auto log = component_logger("readiness");
   std::unique_lock lock(mu_);
   while (!stopping_) {

@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 
 #include "service/service_metrics.h"
+#include "common/thread_name.h"
 
 namespace parley::service {
 
@@ -49,6 +50,7 @@ std::size_t GroupCommitter::queue_depth() const {
 }
 
 void GroupCommitter::run() {
+  name_this_thread("group-commit");
   std::vector<store::WriteOp> ops;
   for (;;) {
     auto callbacks = std::make_shared<std::vector<Callback>>();

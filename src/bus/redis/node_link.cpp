@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace parley::bus {
 namespace {
@@ -50,6 +51,7 @@ void NodeLink::wait_for_wake(std::chrono::milliseconds timeout) {
 }
 
 void NodeLink::run() {
+  name_this_thread("redis-link");
   auto backoff = kMinBackoff;
   bool reported_down = false;  // log once per outage, not once per attempt
   while (!stopping_.load(std::memory_order_acquire)) {

@@ -6,6 +6,7 @@
 #include "eventlog/event_codec.h"
 #include "eventlog/eventlog_metrics.h"
 #include "eventlog/jetstream/jetstream_event_log.h"
+#include "common/thread_name.h"
 
 namespace parley::eventlog {
 
@@ -105,6 +106,7 @@ bool JetStreamConsumer::handle(natsMsg* msg) {
 }
 
 void JetStreamConsumer::run() {
+  name_this_thread("js-consumer");
   const JetStreamOptions& o = log_.options();
   auto backoff = kMinBackoff;
   while (!stopping_) {

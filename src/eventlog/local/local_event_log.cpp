@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include "common/clock.h"
+#include "store/sqlite/wal_write_combining_vfs.h"
 
 namespace parley::eventlog {
 
@@ -58,8 +59,9 @@ class Stmt {
 Result<std::unique_ptr<LocalEventLog>> LocalEventLog::open(const std::string& path,
                                                            LocalEventLogOptions options) {
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-      SQLITE_OK) {
+  // One write per commit to the WAL (store/sqlite/wal_write_combining_vfs.h).
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                      store::sqlite::wal_write_combining_vfs()) != SQLITE_OK) {
     std::string why = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
     return make_error(Errc::internal, "open event log " + path + ": " + why);

@@ -8,6 +8,7 @@
 
 #include "search/search_text.h"
 #include "search/sqlite/sqlite_search_schema.h"
+#include "store/sqlite/wal_write_combining_vfs.h"
 
 namespace parley::search {
 
@@ -68,7 +69,8 @@ Status configure(Db& db, bool writer) {
 }
 
 Result<std::unique_ptr<Db>> open_connection(const std::string& path, bool writer) {
-  auto db = Db::open(path);
+  // The writer's WAL writes go out as one write per commit.
+  auto db = Db::open(path, writer ? store::sqlite::wal_write_combining_vfs() : nullptr);
   if (!db) return db.error();
   if (auto s = configure(**db, writer); !s) return s.error();
   return db;

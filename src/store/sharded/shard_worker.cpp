@@ -1,4 +1,5 @@
 #include "store/sharded/shard_worker.h"
+#include "common/thread_name.h"
 
 #include <utility>
 
@@ -24,6 +25,7 @@ void ShardWorker::post(std::function<void()> job) {
 }
 
 void ShardWorker::run() {
+  name_this_thread("store-shard");
   for (;;) {
     std::function<void()> job;
     {

@@ -49,13 +49,13 @@ std::string Stmt::text(int column) const {
 
 // ---- Db ----
 
-Result<std::unique_ptr<Db>> Db::open(const std::string& path) {
+Result<std::unique_ptr<Db>> Db::open(const std::string& path, const char* vfs) {
   sqlite3* raw = nullptr;
   // NOMUTEX: each Db is used under its owner's mutex, so SQLite's own
   // per-connection locking would only add cost.
   int rc = sqlite3_open_v2(path.c_str(), &raw,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+                           vfs);
   if (rc != SQLITE_OK) {
     std::string detail = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
     sqlite3_close_v2(raw);

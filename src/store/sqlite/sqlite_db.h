@@ -54,8 +54,9 @@ class Stmt {
 
 class Db {
  public:
-  // Opens the database file at path, creating it when missing.
-  static Result<std::unique_ptr<Db>> open(const std::string& path);
+  // Opens the database file at path, creating it when missing, through the
+  // named SQLite VFS (nullptr: the default one).
+  static Result<std::unique_ptr<Db>> open(const std::string& path, const char* vfs = nullptr);
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
