@@ -65,6 +65,8 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& path, const char* vfs) {
   return std::unique_ptr<Db>(new Db(raw));
 }
 
+int Db::changes() const noexcept { return sqlite3_changes(db_); }
+
 Db::~Db() {
   for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
   sqlite3_close_v2(db_);

@@ -84,6 +84,10 @@ class Db {
   // unavailable when another writer holds the lock (retryable), else internal.
   Error error(int rc, std::string_view what) const;
 
+  // Rows the last finished INSERT, UPDATE or DELETE changed (0 after an
+  // INSERT that did nothing on conflict).
+  int changes() const noexcept;
+
   bool in_transaction() const;
 
  private:
