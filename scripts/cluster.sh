@@ -12,13 +12,19 @@
 # DIR (default /tmp/parley-cluster) holds every server's data and logs.
 # Ports: HAProxy 8090, gateways 8091-8093, PostgreSQL 55532, Redis 56479/56480,
 # NATS 54322. Build first (scripts/build.sh).
+#
+# PARLEY_CLUSTER_GATEWAYS=N (1-8, default 3) runs N gateways on 8091-809N,
+# e.g. to hold 100,000 connections where one process may hold 20,000 files
+# (docs/performance.md); HAProxy fronts the first three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cmd=${1:-}
 dir=${2:-/tmp/parley-cluster}
-bin=./build/src/server/parley
+bin=${PARLEY_BIN:-./build/src/server/parley}
+gateways=${PARLEY_CLUSTER_GATEWAYS:-3}
 say() { echo "cluster.sh: $*" >&2; }
+[[ $gateways =~ ^[1-8]$ ]] || { say "PARLEY_CLUSTER_GATEWAYS must be 1-8"; exit 2; }
 
 start() {
   [[ -x $bin ]] || { say "no $bin: run scripts/build.sh first"; exit 1; }
@@ -32,7 +38,7 @@ start() {
   local config=$dir/parley.json
   printf '{"media_dir": "%s", "push": {"vapid_key_file": "%s"}}\n' \
     "$dir/media" "$dir/vapid.pem" > "$config"
-  for i in 1 2 3; do
+  for i in $(seq 1 "$gateways"); do
     PARLEY_JWT_SECRET=$(cat "$secret_file") "$bin" serve --listen "127.0.0.1:809$i" \
       --data "$dir/gw$i" --store "$pg" --bus "$redis" --presence "${redis%%,*}" \
       --eventlog "$nats" --gateway-id "gw$i" --config "$config" --dev \
@@ -47,6 +53,7 @@ start() {
     --param "devices=${pg%%,*}" --param "presence=${redis%%,*}" --param "config=$config" \
     >"$dir/worker-push.log" 2>&1 &
   echo $! > "$dir/worker-push.pid"
+  # Fewer than three gateways: HAProxy's missing backends are down, no harm.
   PARLEY_LB_BIND=127.0.0.1:8090 PARLEY_GW1=127.0.0.1:8091 PARLEY_GW2=127.0.0.1:8092 \
     PARLEY_GW3=127.0.0.1:8093 haproxy -db -f deploy/haproxy.cfg >"$dir/haproxy.log" 2>&1 &
   echo $! > "$dir/haproxy.pid"

@@ -40,6 +40,10 @@ struct Options {
   std::string restart_cmd;     // reconnect: empty = the clients drop their connections
   int backoff_max_ms = 2000;
   double connect_timeout_s = 120;
+  // > 0: connection i leaves from 127.0.0.(1 + i % n). One source address
+  // has ~28,000 ephemeral ports (fewer for connect()) to a destination; a
+  // run above ~40,000 loopback connections needs several.
+  int source_addresses = 0;
   std::string json_file, svg_file;
 };
 

@@ -52,6 +52,12 @@ TEST_F(BenchSmoke, Idle) {
   EXPECT_TRUE(r.contains("bytes_per_connection"));
 }
 
+TEST_F(BenchSmoke, IdleFromSeveralSourceAddresses) {
+  auto r = bench({"idle", "--connections", "30", "--server-pid", "0", "--source-addresses", "3"});
+  EXPECT_EQ(num(r, "connected"), 30);
+  EXPECT_EQ(num(r, "errors"), 0);
+}
+
 TEST_F(BenchSmoke, Fanout) {
   auto svg = (server_.dir() / "fanout.svg").string();
   auto r = bench({"fanout", "--groups", "2", "--members", "5", "--senders", "2", "--rate",

@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <charconv>
+#include <cstdio>
 #include <memory>
 
 #include "bench/plan.h"
@@ -26,6 +27,7 @@ constexpr std::string_view kStamp = "b:";  // fanout content: "b:<steady ns at s
 
 struct Local {
   const Conn* conn = nullptr;
+  std::size_t index = 0;  // in the plan
   std::unique_ptr<Client> client;
   bool live = false, dropped = false, resumed = false;
 };
@@ -36,7 +38,7 @@ class Worker {
       : o_(o), shared_(shared), slot_(shared.slots[index]), tick_(io_), connect_timer_(io_) {
     for (std::size_t i = static_cast<std::size_t>(index); i < plan.conns.size();
          i += static_cast<std::size_t>(o.procs)) {
-      mine_.push_back(Local{&plan.conns[i]});
+      mine_.push_back(Local{&plan.conns[i], i, nullptr});
       if (plan.conns[i].sender) senders_.push_back(mine_.size() - 1);
     }
     if (plan.senders > 0)
@@ -77,12 +79,21 @@ class Worker {
     co.backoff_max = std::chrono::milliseconds(o_.backoff_max_ms);
     co.connect_timeout = std::chrono::milliseconds(30'000);
     co.device_id = l.conn->user;
+    if (o_.source_addresses > 0) {
+      co.local_address =
+          "127.0.0." + std::to_string(1 + l.index % static_cast<std::size_t>(o_.source_addresses));
+    }
     l.client = std::make_unique<Client>(io_, co);
     if (!l.conn->conversation.empty()) l.client->track(l.conn->conversation, 0);
     l.client->on_state([this, i](const client::StateChange& s) { on_state(i, s); });
     l.client->on_message([this](const client::Message& m) { on_message(m); });
     l.client->on_ack([this, i](const client::Ack& a) { on_ack(i, a); });
-    l.client->on_error([this](const client::ClientError&) { slot_.errors.fetch_add(1); });
+    l.client->on_error([this](const client::ClientError& e) {
+      // The first few, so a failing run says why (the counter says how often).
+      if (slot_.errors.fetch_add(1) < 3)
+        std::fprintf(stderr, "parley bench: client error %s: %s\n",
+                     std::string(wire_name(e.error.code)).c_str(), e.error.message.c_str());
+    });
     l.client->start();
     slot_.started.fetch_add(1);
   }

@@ -81,7 +81,8 @@ void Client::Impl::connect() {
   if (options_.endpoint_provider) std::tie(options_.host, options_.port) = options_.endpoint_provider();
   conn_ = WsConnection::create(io_, *this);
   conn_->open(
-      WsConnection::Target{options_.host, options_.port, "/ws", token(), options_.connect_timeout});
+      WsConnection::Target{options_.host, options_.port, "/ws", token(), options_.connect_timeout,
+                           options_.local_address});
 }
 
 void Client::Impl::stop() {

@@ -46,6 +46,13 @@ struct Options {
   // the server read) is asked for again after this.
   std::chrono::milliseconds gap_retry_interval{250};
   std::chrono::milliseconds connect_timeout{10'000};
+  // When set, the local IP address connections leave from (the port is
+  // still the kernel's choice, per destination). A load generator holding
+  // more connections than one source address has ephemeral ports for a
+  // destination spreads them over 127.0.0.x this way. Used with a literal
+  // host address (a host name goes through the resolver, which does not
+  // keep the binding).
+  std::string local_address;
   // On `synced` too_far_behind: page the gap over REST (true), or only report
   // it in on_synced (false): the application then fetches the history itself
   // and calls track(id, seq) with what it holds, and delivery goes on from there.

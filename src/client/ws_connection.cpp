@@ -93,8 +93,35 @@ class BeastWsConnection final : public WsConnection,
   }
 
   void connect_to(const tcp::endpoint& endpoint) {
+    if (!target_.local_address.empty()) {
+      if (auto ec = bind_local(endpoint); ec) {
+        // Posted: this runs inside open(), and the listener never hears
+        // from inside a call it made.
+        return net::post(ws_.get_executor(), [self = shared_from_this(), ec] {
+          self->abort("bind: " + ec.message());
+        });
+      }
+    }
     beast::get_lowest_layer(ws_).async_connect(
         endpoint, [self = shared_from_this()](beast::error_code ec) { self->on_connect(ec); });
+  }
+
+  // Binds to the local address with port 0 and IP_BIND_ADDRESS_NO_PORT, so
+  // the kernel still picks the port at connect() by the whole 4-tuple (a
+  // plain bind would reserve a port for every destination).
+  beast::error_code bind_local(const tcp::endpoint& destination) {
+    beast::error_code ec;
+    auto local = net::ip::make_address(target_.local_address, ec);
+    if (ec) return ec;
+    auto& socket = beast::get_lowest_layer(ws_);
+    if (!socket.is_open()) socket.open(destination.protocol(), ec);
+    if (ec) return ec;
+#ifdef IP_BIND_ADDRESS_NO_PORT
+    int one = 1;
+    ::setsockopt(socket.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+#endif
+    socket.bind(tcp::endpoint(local, 0), ec);
+    return ec;
   }
 
   void on_connect(beast::error_code ec) {

@@ -42,6 +42,7 @@ class WsConnection {
     std::string path = "/ws";
     std::string token;
     std::chrono::milliseconds timeout{10'000};  // TCP connect + handshake
+    std::string local_address;                  // empty: the kernel picks
   };
 
   static std::shared_ptr<WsConnection> create(boost::asio::io_context& io, Listener& listener);

@@ -32,6 +32,10 @@ BenchCommand::BenchCommand(CLI::App& app) {
   cmd_->add_option("--server", server_, "HOST:PORT of the server (default 127.0.0.1:8080)");
   cmd_->add_option("--gateways", o_.gateways,
                    "HOST:PORT,...: spread connections over several gateways (REST to the first)");
+  cmd_->add_option("--source-addresses", o_.source_addresses,
+                   "N: connection i leaves from 127.0.0.(1 + i % N) (more than ~40,000 "
+                   "loopback connections need several)")
+      ->check(CLI::Range(0, 254));
   cmd_->add_option("--data", data_, "the server's data directory (its jwt_secret)");
   cmd_->add_option("--jwt-secret", jwt_secret_, "HS256 secret (or env PARLEY_JWT_SECRET)");
   cmd_->add_option("--connections", o_.connections, "idle, durable, reconnect: connections");
