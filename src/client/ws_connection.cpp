@@ -151,7 +151,10 @@ class BeastWsConnection final : public WsConnection,
     if (done_) return;
     if (ec) {
       CloseInfo info = failure("handshake: " + ec.message());
-      if (status != 101) info.http_status = status;
+      // Only a response that came is a refusal: Beast presets the status to
+      // 500 before the handshake, so a timeout or a reset used to read as
+      // "upgrade refused with HTTP 500".
+      if (ec == websocket::error::upgrade_declined) info.http_status = status;
       return finish(info);
     }
     timer_.cancel();

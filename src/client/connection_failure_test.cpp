@@ -1,6 +1,7 @@
-// Options::local_address: connections leave from the address asked for (a
-// load generator spreads them over 127.0.0.x past one address's ephemeral
-// ports); a bad one is reported as a failed connection, not a crash.
+// How a connection starts and fails, without a server: Options::local_address
+// (connections leave from the address asked for, as a load generator spreads
+// them over 127.0.0.x; a bad one fails the connection, not the process), and
+// which failures are reported as the server refusing the upgrade.
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
@@ -62,6 +63,27 @@ TEST(ClientLocalAddress, AnAddressThatCannotBeBoundFailsTheConnectionOnly) {
     client.start();
     EXPECT_TRUE(run_until(io, [&] { return stopped; })) << bad;
   }
+}
+
+// A peer that accepts and hangs up before answering the upgrade did not
+// refuse it: no "upgrade refused with HTTP ..." error (it said HTTP 500).
+TEST(ClientConnectionFailure, AHangUpBeforeTheResponseIsNotAnHttpRefusal) {
+  net::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+  tcp::socket accepted(io);
+  acceptor.async_accept(accepted, [&](boost::system::error_code ec) {
+    if (!ec) accepted.close();
+  });
+  Client client(io, options_for(acceptor.local_endpoint().port(), ""));
+  std::vector<std::string> errors;
+  bool stopped = false;
+  client.on_error([&](const ClientError& e) { errors.push_back(e.error.message); });
+  client.on_state([&](const StateChange& s) {
+    if (s.state == State::stopped) stopped = true;
+  });
+  client.start();
+  ASSERT_TRUE(run_until(io, [&] { return stopped; }));
+  EXPECT_TRUE(errors.empty()) << errors.front();
 }
 
 }  // namespace
