@@ -4,6 +4,7 @@
 // bus's, transitions of presence are the PresenceTracker's; this class wires
 // them together. Event-loop only, except authenticate().
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
@@ -192,7 +193,11 @@ class ChatService final : public gateway::ChatHandler {
   static constexpr std::chrono::milliseconds kCatchUpDelay{500};
   static constexpr std::chrono::milliseconds kCatchUpAgain{3000};
   void arm_catch_up_timer();
-  std::vector<CatchUp> catch_ups_;
+  // Two FIFO queues, each in due order because each uses one fixed delay:
+  // run_catch_ups pops what is due from the fronts instead of scanning every
+  // pending entry (a connect storm schedules one per connection).
+  std::deque<CatchUp> catch_ups_first_;
+  std::deque<CatchUp> catch_ups_again_;
   boost::asio::steady_timer catch_up_timer_;
   bool catch_up_armed_ = false;
   RateLimiter user_sends_;

@@ -98,14 +98,16 @@ std::vector<std::string> ChatService::conversation_ids_of(const std::string& use
 
 void ChatService::schedule_catch_up(const gateway::ConnectionPtr& device,
                                     const std::string& conversation, std::int64_t from_seq) {
-  catch_ups_.push_back({device, conversation, from_seq, now_ms() + kCatchUpDelay.count(), true});
+  catch_ups_first_.push_back({device, conversation, from_seq, now_ms() + kCatchUpDelay.count()});
   arm_catch_up_timer();
 }
 
 void ChatService::arm_catch_up_timer() {
-  if (catch_up_armed_ || catch_ups_.empty()) return;
-  std::int64_t first = catch_ups_.front().due_ms;
-  for (const auto& c : catch_ups_) first = std::min(first, c.due_ms);
+  if (catch_up_armed_) return;
+  std::int64_t first = INT64_MAX;
+  if (!catch_ups_first_.empty()) first = catch_ups_first_.front().due_ms;
+  if (!catch_ups_again_.empty()) first = std::min(first, catch_ups_again_.front().due_ms);
+  if (first == INT64_MAX) return;
   catch_up_armed_ = true;
   catch_up_timer_.expires_after(std::chrono::milliseconds(std::max<std::int64_t>(1, first - now_ms())));
   catch_up_timer_.async_wait([this](const boost::system::error_code& ec) {
@@ -118,14 +120,18 @@ void ChatService::arm_catch_up_timer() {
 
 void ChatService::run_catch_ups() {
   auto now = now_ms();
-  std::vector<CatchUp> due, later;
-  for (auto& c : catch_ups_) (c.due_ms <= now ? due : later).push_back(std::move(c));
-  catch_ups_ = std::move(later);
+  std::vector<CatchUp> due;
+  for (auto* queue : {&catch_ups_first_, &catch_ups_again_}) {
+    while (!queue->empty() && queue->front().due_ms <= now) {
+      due.push_back(std::move(queue->front()));
+      queue->pop_front();
+    }
+  }
   for (auto& c : due) {
     if (c.again) {
-      catch_ups_.push_back(c);
-      catch_ups_.back().due_ms = now + kCatchUpAgain.count();
-      catch_ups_.back().again = false;
+      catch_ups_again_.push_back(c);
+      catch_ups_again_.back().due_ms = now + kCatchUpAgain.count();
+      catch_ups_again_.back().again = false;
     }
     auto device = c.device.lock();
     if (!device || !delivery_.knows(*device)) continue;  // gone meanwhile
