@@ -6,6 +6,7 @@ using Scope = bus::Envelope::Scope;
 
 void ConversationSubscriptions::user_arrived(const std::string& user,
                                              const std::vector<std::string>& conversations) {
+  if (conversations.empty()) return;
   auto& mine = by_user_[user];
   for (const auto& c : conversations)
     if (mine.insert(c).second) bus_.subscribe(Scope::conversation, c);
@@ -20,13 +21,15 @@ void ConversationSubscriptions::user_left(const std::string& user) {
 
 void ConversationSubscriptions::set_member(const std::string& user,
                                            const std::string& conversation, bool member) {
-  auto it = by_user_.find(user);
-  if (it == by_user_.end()) return;  // not connected here
   if (member) {
-    if (it->second.insert(conversation).second) bus_.subscribe(Scope::conversation, conversation);
-  } else if (it->second.erase(conversation)) {
-    bus_.unsubscribe(Scope::conversation, conversation);
+    if (by_user_[user].insert(conversation).second)
+      bus_.subscribe(Scope::conversation, conversation);
+    return;
   }
+  auto it = by_user_.find(user);
+  if (it == by_user_.end() || !it->second.erase(conversation)) return;
+  bus_.unsubscribe(Scope::conversation, conversation);
+  if (it->second.empty()) by_user_.erase(it);
 }
 
 bool ConversationSubscriptions::has(const std::string& user, const std::string& conversation) const {

@@ -3,7 +3,8 @@
 // of the conversation's members is connected to it. Per local user, the
 // conversations this gateway subscribed for them; the bus counts
 // subscriptions per channel, so two local members of one conversation mean
-// one Redis subscription, dropped when the second leaves.
+// one Redis subscription, dropped when the second leaves. A user with no
+// conversations has no entry: most idle connections cost nothing here.
 // Event-loop only.
 #include <string>
 #include <unordered_map>
@@ -22,10 +23,12 @@ class ConversationSubscriptions {
   void user_arrived(const std::string& user, const std::vector<std::string>& conversations);
   // The user's last device left.
   void user_left(const std::string& user);
-  // While the user is here, they joined (member) or left a conversation.
+  // While the user is here (the caller knows), they joined (member) or left
+  // a conversation.
   void set_member(const std::string& user, const std::string& conversation, bool member);
 
   bool has(const std::string& user, const std::string& conversation) const;
+  // Users with at least one conversation subscribed.
   std::size_t users() const { return by_user_.size(); }
 
  private:
