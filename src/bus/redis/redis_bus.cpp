@@ -33,8 +33,9 @@ std::vector<std::string> names_of(const std::vector<std::string>& urls) {
 }  // namespace
 
 struct RedisBus::Node {
-  Node(const redis::Endpoint& ep, std::size_t max_queued, SubscribeWorker::OnMessage on_message)
-      : pub(ep, max_queued), sub(ep, std::move(on_message)) {}
+  Node(const redis::Endpoint& ep, std::size_t max_queued, SubscribeWorker::OnMessage on_message,
+       SubscribeWorker::OnConnected on_connected)
+      : pub(ep, max_queued), sub(ep, std::move(on_message), std::move(on_connected)) {}
   PublishWorker pub;
   SubscribeWorker sub;
 };
@@ -58,14 +59,32 @@ RedisBus::RedisBus(boost::asio::any_io_executor ex, const std::vector<std::strin
       delivery->handler(e);
     });
   };
-  for (const auto& ep : parse_all(urls))
-    nodes_.push_back(std::make_unique<Node>(ep, options.max_queued_publishes, on_message));
+  delivery_->bus = this;
+  auto endpoints = parse_all(urls);
+  for (std::size_t i = 0; i < endpoints.size(); ++i) {
+    // Runs on the subscriber's link thread; the wanted set lives on the loop.
+    auto on_connected = [ex = ex_, delivery = delivery_, i] {
+      boost::asio::post(ex, [delivery, i] {
+        if (delivery->bus) delivery->bus->resubscribe(i);
+      });
+    };
+    nodes_.push_back(std::make_unique<Node>(endpoints[i], options.max_queued_publishes,
+                                            on_message, on_connected));
+  }
 }
 
 RedisBus::~RedisBus() {
   nodes_.clear();  // joins every link thread: nothing posts after this
   delivery_->handler = nullptr;
   delivery_->refs.clear();
+  delivery_->bus = nullptr;
+}
+
+void RedisBus::resubscribe(std::size_t index) {
+  std::vector<std::string> channels;
+  for (const auto& [channel, count] : delivery_->refs)
+    if (ring_.node_for(channel) == index) channels.push_back(channel);
+  nodes_[index]->sub.resubscribe(std::move(channels));
 }
 
 RedisBus::Node& RedisBus::node_of(const std::string& channel) {

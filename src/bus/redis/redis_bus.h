@@ -32,6 +32,7 @@ class RedisBus final : public Bus {
   // urls: "redis://host:port", at least one; every gateway must list the
   // same nodes (in any order). Throws std::invalid_argument on a malformed
   // list: misconfiguration at start-up. Connects in the background.
+  // Construct on the event loop or before it runs (like every call below).
   RedisBus(boost::asio::any_io_executor ex, const std::vector<std::string>& urls,
            RedisBusOptions options = {});
   // On the event loop, or after it has stopped: joins the node threads, then
@@ -57,9 +58,13 @@ class RedisBus final : public Bus {
   struct Delivery {
     Handler handler;
     std::unordered_map<std::string, int> refs;  // channel -> subscribe count
+    RedisBus* bus = nullptr;  // null once the bus is gone
   };
 
   Node& node_of(const std::string& channel);
+  // On the event loop: every channel of node `index` wanted, sent to its
+  // subscriber again (after that subscriber connected).
+  void resubscribe(std::size_t index);
 
   boost::asio::any_io_executor ex_;
   std::shared_ptr<Delivery> delivery_;

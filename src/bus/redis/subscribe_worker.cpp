@@ -16,8 +16,11 @@ bool is(const redisReply& r, const char* s) {
 
 }  // namespace
 
-SubscribeWorker::SubscribeWorker(redis::Endpoint ep, OnMessage on_message)
-    : on_message_(std::move(on_message)), link_(std::move(ep), *this, "subscribe") {}
+SubscribeWorker::SubscribeWorker(redis::Endpoint ep, OnMessage on_message,
+                                 OnConnected on_connected)
+    : on_message_(std::move(on_message)),
+      on_connected_(std::move(on_connected)),
+      link_(std::move(ep), *this, "subscribe") {}
 
 void SubscribeWorker::subscribe(std::string channel) {
   {
@@ -31,6 +34,15 @@ void SubscribeWorker::unsubscribe(std::string channel) {
   {
     std::lock_guard lock(mu_);
     ops_.emplace_back(false, std::move(channel));
+  }
+  link_.wake();
+}
+
+void SubscribeWorker::resubscribe(std::vector<std::string> channels) {
+  {
+    std::lock_guard lock(mu_);
+    ops_.reserve(ops_.size() + channels.size());
+    for (auto& ch : channels) ops_.emplace_back(true, std::move(ch));
   }
   link_.wake();
 }
@@ -51,38 +63,31 @@ void SubscribeWorker::send(redisContext* c, const char* verb,
   redisAppendCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data());
 }
 
-void SubscribeWorker::on_connected(redisContext* c) {
-  // Bring the wanted set up to date, then subscribe all of it: the old
-  // connection's subscriptions died with it.
-  std::vector<std::pair<bool, std::string>> ops;
-  take_ops(ops);
-  for (auto& [sub, ch] : ops) {
-    if (sub)
-      wanted_.insert(std::move(ch));
-    else
-      wanted_.erase(ch);
-  }
-  std::vector<const std::string*> chunk;
-  for (const auto& ch : wanted_) {
-    chunk.push_back(&ch);
-    if (chunk.size() == kChunk) {
-      send(c, "SUBSCRIBE", chunk);
-      chunk.clear();
-    }
-  }
-  if (!chunk.empty()) send(c, "SUBSCRIBE", chunk);
+void SubscribeWorker::on_connected(redisContext*) {
+  // The old connection's subscriptions died with it. What was queued for it
+  // is in the owner's wanted set, which it sends back (resubscribe); what
+  // it queues after that, fill() sends in order, so the connection ends up
+  // holding exactly the wanted set.
+  std::vector<std::pair<bool, std::string>> stale;
+  take_ops(stale);
+  on_connected_();
 }
 
 void SubscribeWorker::fill(redisContext* c) {
   std::vector<std::pair<bool, std::string>> ops;
   take_ops(ops);
-  for (auto& [sub, ch] : ops) {
-    send(c, sub ? "SUBSCRIBE" : "UNSUBSCRIBE", {&ch});
-    if (sub)
-      wanted_.insert(std::move(ch));
-    else
-      wanted_.erase(ch);
+  // Runs of one verb go out as one command of up to kChunk channels.
+  std::vector<const std::string*> run;
+  bool run_sub = true;
+  for (const auto& [sub, ch] : ops) {
+    if (!run.empty() && (sub != run_sub || run.size() == kChunk)) {
+      send(c, run_sub ? "SUBSCRIBE" : "UNSUBSCRIBE", run);
+      run.clear();
+    }
+    run_sub = sub;
+    run.push_back(&ch);
   }
+  if (!run.empty()) send(c, run_sub ? "SUBSCRIBE" : "UNSUBSCRIBE", run);
 }
 
 void SubscribeWorker::on_reply(const redisReply& r) {

@@ -1,14 +1,15 @@
 #pragma once
 // The subscriber side of one node: SUBSCRIBE/UNSUBSCRIBE queued from the
-// event loop, messages handed to a callback on the link's thread, and every
-// wanted channel subscribed again after a reconnect.
+// event loop, messages handed to a callback on the link's thread. After a
+// (re)connect it asks its owner, who counts the channels anyway, for every
+// channel it wants (resubscribe): keeping a second copy of each channel name
+// here cost one string and one hash node per connected user.
 #include <atomic>
 #include <cstddef>
 #include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -20,11 +21,18 @@ class SubscribeWorker final : private LinkRole {
  public:
   // Called on the link's thread, in the order Redis delivered.
   using OnMessage = std::function<void(std::string_view channel, std::string_view payload)>;
+  // Called on the link's thread once connected: the owner should answer
+  // with resubscribe(every channel it wants on this node), from any thread.
+  using OnConnected = std::function<void()>;
 
-  SubscribeWorker(redis::Endpoint ep, OnMessage on_message);
+  SubscribeWorker(redis::Endpoint ep, OnMessage on_message, OnConnected on_connected);
   // Any thread; the caller counts references and calls these on 0->1 / 1->0.
   void subscribe(std::string channel);
   void unsubscribe(std::string channel);
+  // Subscribes all of these again, after the subscribe/unsubscribe calls
+  // made before it. Channels are the owner's wanted set at the moment of the
+  // call; the unsubscribe calls that follow it keep the connection exact.
+  void resubscribe(std::vector<std::string> channels);
 
   bool connected() const { return link_.connected(); }
   // Channels Redis has confirmed on the current connection (0 while down).
@@ -40,9 +48,9 @@ class SubscribeWorker final : private LinkRole {
   static void send(redisContext* c, const char* verb, const std::vector<const std::string*>& chans);
 
   OnMessage on_message_;
+  OnConnected on_connected_;
   std::mutex mu_;
   std::vector<std::pair<bool, std::string>> ops_;  // true = subscribe
-  std::unordered_set<std::string> wanted_;         // link thread only
   std::atomic<std::size_t> confirmed_{0};
   NodeLink link_;  // last: its thread uses everything above
 };
