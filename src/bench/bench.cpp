@@ -212,6 +212,7 @@ class Coordinator {
 
     out["errors"] = sum(&Slot::errors);
     out["disconnects"] = sum(&Slot::disconnects);
+    out["failed_attempts"] = sum(&Slot::failed_attempts);
     shutdown();
     progress(true);
 
@@ -279,12 +280,13 @@ class Coordinator {
     char line[256];
     std::snprintf(line, sizeof line,
                   "[%s %5.1fs] live %llu/%zu sent %llu acked %llu (%.0f/s) delivered %llu "
-                  "(%.0f/s) resumed %llu errors %llu",
+                  "(%.0f/s) resumed %llu errors %llu failed attempts %llu",
                   o_.scenario.c_str(), double(now - start_ns_) / 1e9,
                   (unsigned long long)sum(&Slot::live), total_, (unsigned long long)sum(&Slot::sent),
                   (unsigned long long)acked, double(acked - last_acked_) / dt,
                   (unsigned long long)delivered, double(delivered - last_delivered_) / dt,
-                  (unsigned long long)sum(&Slot::resumed), (unsigned long long)sum(&Slot::errors));
+                  (unsigned long long)sum(&Slot::resumed), (unsigned long long)sum(&Slot::errors),
+                  (unsigned long long)sum(&Slot::failed_attempts));
     std::cerr << line << "\n";
     last_progress_ns_ = now;
     last_acked_ = acked;

@@ -1,8 +1,11 @@
 // `parley bench` against the real server (port 0, its own data directory):
 // each scenario for ~1-2 s with small numbers; the JSON must be sane.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
+#include <fstream>
+#include <iterator>
 
 #include "client/test_server.h"
 
@@ -50,6 +53,25 @@ TEST_F(BenchSmoke, Idle) {
   EXPECT_EQ(num(r, "connected"), 50);
   EXPECT_GT(num(r, "rss_after_kib"), 0);
   EXPECT_TRUE(r.contains("bytes_per_connection"));
+  EXPECT_EQ(num(r, "failed_attempts"), 0);
+}
+
+TEST_F(BenchSmoke, SaysWhyConnectionAttemptsFail) {
+  // Port 1: nobody listens. The bench retries, says why, and gives up at its
+  // timeout with a failure instead of stalling silently. (--server-pid: any
+  // live process, since no server owns the port.)
+  auto err = server_.dir() / "dead.stderr";
+  ChildProcess p(io_,
+                 {client::testing::parley_binary(), "bench", "idle", "--connections", "2",
+                  "--server-pid", std::to_string(getpid()), "--server", "127.0.0.1:1",
+                  "--jwt-secret", "x", "--timeout", "2"},
+                 err);
+  ASSERT_TRUE(client::testing::run_until(io_, [&] { return p.eof(); }, 30s));
+  EXPECT_NE(p.reap(), 0);
+  std::ifstream in(err);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("connection attempt failed (retrying)"), std::string::npos) << text;
+  EXPECT_NE(text.find("not every connection got live"), std::string::npos) << text;
 }
 
 TEST_F(BenchSmoke, IdleFromSeveralSourceAddresses) {

@@ -16,7 +16,8 @@ enum Phase : int { kConnect = 0, kGo = 1, kStop = 2, kExit = 3 };
 
 struct Slot {
   std::atomic<std::uint64_t> started{0}, live{0}, sent{0}, acked{0}, delivered{0},
-      delivered_window{0}, acked_window{0}, errors{0}, disconnects{0}, resumed{0};
+      delivered_window{0}, acked_window{0}, errors{0}, disconnects{0}, resumed{0},
+      failed_attempts{0};  // connection attempts that ended before live (retried)
   std::atomic<std::int64_t> last_resume_ns{0};
   std::atomic<int> ready{0};
   Histogram latency;  // fanout: send->receive; durable: send->ack; reconnect: go->live

@@ -116,6 +116,12 @@ class Worker {
         while (now > last && !slot_.last_resume_ns.compare_exchange_weak(last, now)) {
         }
       }
+    } else if (s.state == client::State::waiting && !l.live) {
+      // An attempt that never got live: refused, timed out, no port. The
+      // client retries; the first few say why, so a stalled run is explained.
+      if (slot_.failed_attempts.fetch_add(1) < 3)
+        std::fprintf(stderr, "parley bench: connection attempt failed (retrying): %s\n",
+                     s.reason.c_str());
     } else if (l.live) {
       l.live = false;
       --live_;
