@@ -184,7 +184,6 @@ class ChatService final : public gateway::ChatHandler {
     std::string conversation;
     std::int64_t from_seq = 0;
     std::int64_t due_ms = 0;
-    bool again = true;  // run once more, kCatchUpAgain later
   };
   // Redis usually confirms a subscription within the first delay; under
   // load it may take longer, and a message published before that and

@@ -121,18 +121,19 @@ void ChatService::arm_catch_up_timer() {
 void ChatService::run_catch_ups() {
   auto now = now_ms();
   std::vector<CatchUp> due;
-  for (auto* queue : {&catch_ups_first_, &catch_ups_again_}) {
-    while (!queue->empty() && queue->front().due_ms <= now) {
-      due.push_back(std::move(queue->front()));
-      queue->pop_front();
-    }
+  // First runs go to the back of the second queue (due later than anything
+  // in it), so the second loop cannot take them.
+  while (!catch_ups_first_.empty() && catch_ups_first_.front().due_ms <= now) {
+    due.push_back(std::move(catch_ups_first_.front()));
+    catch_ups_first_.pop_front();
+    catch_ups_again_.push_back(due.back());
+    catch_ups_again_.back().due_ms = now + kCatchUpAgain.count();
+  }
+  while (!catch_ups_again_.empty() && catch_ups_again_.front().due_ms <= now) {
+    due.push_back(std::move(catch_ups_again_.front()));
+    catch_ups_again_.pop_front();
   }
   for (auto& c : due) {
-    if (c.again) {
-      catch_ups_again_.push_back(c);
-      catch_ups_again_.back().due_ms = now + kCatchUpAgain.count();
-      catch_ups_again_.back().again = false;
-    }
     auto device = c.device.lock();
     if (!device || !delivery_.knows(*device)) continue;  // gone meanwhile
     // A whole device (connect): every conversation it has synced or been
