@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 #include "common/thread_name.h"
+#include "common/thread_priority.h"
 
 namespace parley::eventlog {
 
@@ -42,6 +43,7 @@ bool CursorConsumer::pause(std::chrono::milliseconds d) {
 
 void CursorConsumer::run() {
   name_this_thread("ev:" + name_);
+  make_this_thread_background();
   auto backoff = options_.min_backoff;
   auto fail = [&](const Error& e, const char* what) {
     logger()->warn("consumer {}: {} failed: {}; retrying in {} ms", name_, what, e.message,

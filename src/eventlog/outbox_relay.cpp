@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "eventlog/eventlog_metrics.h"
 #include "common/thread_name.h"
+#include "common/thread_priority.h"
 
 namespace parley::eventlog {
 
@@ -101,6 +102,7 @@ Result<std::size_t> OutboxRelay::round() {
 
 void OutboxRelay::run() {
   name_this_thread("outbox-relay");
+  make_this_thread_background();
   auto backoff = options_.min_backoff;
   for (;;) {
     {

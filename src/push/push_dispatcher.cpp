@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "push/push_metrics.h"
 #include "common/thread_name.h"
+#include "common/thread_priority.h"
 
 namespace parley::push {
 namespace {
@@ -89,6 +90,7 @@ bool PushDispatcher::wait_idle(std::chrono::milliseconds timeout) {
 
 void PushDispatcher::run() {
   name_this_thread("push-send");
+  make_this_thread_background();
   std::unique_lock lock(mu_);
   for (;;) {
     if (stopping_) return;

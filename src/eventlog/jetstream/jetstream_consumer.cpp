@@ -7,6 +7,7 @@
 #include "eventlog/eventlog_metrics.h"
 #include "eventlog/jetstream/jetstream_event_log.h"
 #include "common/thread_name.h"
+#include "common/thread_priority.h"
 
 namespace parley::eventlog {
 
@@ -107,6 +108,7 @@ bool JetStreamConsumer::handle(natsMsg* msg) {
 
 void JetStreamConsumer::run() {
   name_this_thread("js-consumer");
+  make_this_thread_background();
   const JetStreamOptions& o = log_.options();
   auto backoff = kMinBackoff;
   while (!stopping_) {
