@@ -11,7 +11,7 @@ inline constexpr int kBackgroundNiceIncrement = 10;
 // relay, event-log consumers, push senders. When the cores are busy, the
 // scheduler then runs the event loop and the store writer first, and
 // background work catches up when they wait; nothing it does is dropped.
-// Measured: +11 % durable acked sends/s embedded (docs/performance.md,
+// Measured: +10 % durable acked sends/s embedded (docs/performance.md,
 // session 5). Best effort: a failure leaves the priority as it was.
 void make_this_thread_background() noexcept;
 
