@@ -2,7 +2,6 @@
 
 #include <sqlite3.h>
 
-#include "common/clock.h"
 #include "store/sqlite/wal_write_combining_vfs.h"
 
 namespace parley::eventlog {
@@ -108,7 +107,7 @@ Status LocalEventLog::publish(const std::vector<Event>& events) {
                 "INSERT OR IGNORE INTO events (event_id, type, conversation_id, seq, body, "
                 "stored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     bool ok = insert.ok();
-    const std::int64_t now = now_ms();
+    const std::int64_t now = options_.clock();
     for (std::size_t i = 0; ok && i < events.size(); ++i) {
       const Event& e = events[i];
       insert.bind(1, e.id);
@@ -142,14 +141,26 @@ Status LocalEventLog::publish(const std::vector<Event>& events) {
 }
 
 void LocalEventLog::trim_if_due() {
-  // Every few thousand events, not every batch: the DELETE scans by rowid.
-  if (published_since_trim_ < 4096) return;
+  if (published_since_trim_ < options_.trim_every) return;
   published_since_trim_ = 0;
-  const std::int64_t cutoff =
-      now_ms() - std::chrono::duration_cast<std::chrono::milliseconds>(options_.retention).count();
-  Stmt del(db_, "DELETE FROM events WHERE stored_at < ?1");
+  const std::int64_t cutoff = options_.clock() - options_.retention.count();
+  // Events are stamped in position order, so the expired ones are the oldest
+  // positions: find the first event still kept, walking from the oldest, and
+  // delete the positions before it. `WHERE stored_at < cutoff` alone would
+  // read the whole retention window (a week of events) every few thousand
+  // publishes. If the clock stepped back, a stray older stamp after the first
+  // kept event waits for a later trim.
+  Stmt first_kept(db_,
+                  "SELECT position FROM events WHERE stored_at >= ?1 ORDER BY position LIMIT 1");
+  if (!first_kept.ok()) return;
+  first_kept.bind(1, cutoff);
+  const int rc = first_kept.step();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return;  // tried again at the next trim
+  // None kept: every event has expired. AUTOINCREMENT never reuses positions.
+  const std::int64_t end = rc == SQLITE_ROW ? first_kept.int64(0) : INT64_MAX;
+  Stmt del(db_, "DELETE FROM events WHERE position < ?1");
   if (del.ok()) {
-    del.bind(1, cutoff);
+    del.bind(1, end);
     (void)del.step();
   }
 }

@@ -14,10 +14,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 
+#include "common/clock.h"
 #include "eventlog/cursor_consumer.h"
 #include "eventlog/event_log.h"
 
@@ -26,7 +28,11 @@ struct sqlite3;
 namespace parley::eventlog {
 
 struct LocalEventLogOptions {
-  std::chrono::hours retention{24 * 7};
+  std::chrono::milliseconds retention = std::chrono::hours(24 * 7);
+  // Trim the expired events every this many published events, not every batch.
+  std::int64_t trim_every = 4096;
+  // Wall-clock milliseconds, stamped on each event when stored (tests set it).
+  std::function<std::int64_t()> clock = now_ms;
   CursorConsumerOptions consumer;
 };
 

@@ -41,6 +41,46 @@ TEST(LocalEventLog, StoresInOrderAndAnIdOnce) {
   EXPECT_EQ((*all)[2].body, message_event("a", 2).body);
 }
 
+// Events older than the retention are trimmed as publishing goes on, and
+// only those: the kept ones stay in order, positions are never reused.
+TEST(LocalEventLog, TrimsEventsOlderThanTheRetention) {
+  TempDbFile file;
+  std::int64_t clock_ms = 1'000'000;
+  LocalEventLogOptions o = fast();
+  o.retention = 10s;
+  o.trim_every = 2;
+  o.clock = [&] { return clock_ms; };
+  auto opened = LocalEventLog::open(file.path().string(), o);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  auto log = std::move(opened).value();
+
+  ASSERT_TRUE(log->publish({message_event("a", 1), message_event("a", 2)}).ok());
+  clock_ms += 5'000;
+  ASSERT_TRUE(log->publish({message_event("a", 3), message_event("a", 4)}).ok());
+  clock_ms += 6'000;  // a/1 and a/2 are 11 s old now, a/3 and a/4 6 s
+  ASSERT_TRUE(log->publish({message_event("a", 5), message_event("a", 6)}).ok());
+  auto kept = log->read_all();
+  ASSERT_TRUE(kept.ok());
+  ASSERT_EQ(kept->size(), 4u);
+  EXPECT_EQ((*kept)[0].id, "a/3/v1");
+  EXPECT_EQ((*kept)[3].id, "a/6/v1");
+
+  clock_ms += 60'000;  // everything stored so far has expired
+  ASSERT_TRUE(log->publish({message_event("a", 7), message_event("a", 8)}).ok());
+  kept = log->read_all();
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->size(), 2u) << "events stored in this batch are not expired";
+
+  // A consumer from the start gets the kept events, at positions after the
+  // trimmed ones.
+  Recorder seen;
+  auto consumer = log->consume("late", seen.handler());
+  ASSERT_TRUE(consumer.ok());
+  ASSERT_TRUE(seen.await(2));
+  (*consumer)->stop();
+  EXPECT_EQ(seen.ids(), (std::vector<std::string>{"a/7/v1", "a/8/v1"}));
+}
+
 // The process restarts: a consumer of the same name resumes after the last
 // event it handled, and events published meanwhile are kept.
 TEST(LocalEventLog, ANamedConsumerResumesAfterARestart) {
