@@ -21,6 +21,16 @@ constexpr std::size_t kMaxBuffered = 8u << 20;
 // with 0x1ffff, so a larger write can come out as a zero-length one, which
 // it reports as "disk full". Hand it pieces that fit.
 constexpr std::size_t kMaxWrite = 64u << 10;
+// A WAL file grows in steps of this many zero bytes, written ahead of the
+// frames. A commit that appends past the end of the file changes its size,
+// so its fdatasync must also commit the file system's journal; one into
+// bytes already written does not. On this machine's ext4 that is 0.95 ms
+// against 0.43 ms per light-load commit (a fresh WAL against one grown by
+// an earlier run). PostgreSQL zero-fills its WAL segments for the same
+// reason. SQLite reads a WAL only up to its first invalid frame, so a zero
+// tail is like the old frames a reused WAL keeps after a checkpoint.
+constexpr sqlite3_int64 kGrowBy = 256 << 10;
+const char kZeros[kMaxWrite] = {};
 
 sqlite3_vfs* inner_vfs() { return static_cast<sqlite3_vfs*>(sqlite3_vfs_find(nullptr)); }
 
@@ -31,6 +41,7 @@ struct CombiningFile {
   bool combine = false;
   sqlite3_int64 start = 0;  // file offset of pending[0]
   std::string pending;
+  sqlite3_int64 grown_to = -1;  // the size this file was grown to; -1: not known yet
 
   const sqlite3_io_methods& io() const { return *inner->pMethods; }
 
@@ -41,10 +52,25 @@ struct CombiningFile {
       rc = io().xWrite(inner, pending.data() + done, static_cast<int>(n),
                        start + static_cast<sqlite3_int64>(done));
     }
+    const sqlite3_int64 end = start + static_cast<sqlite3_int64>(pending.size());
     // A lost write fails whatever comes next (the commit's sync); the frames
     // are then not part of any commit, so nothing may keep them.
     pending.clear();
+    if (rc == SQLITE_OK) grow_past(end);
     return rc;
+  }
+
+  // Best effort: if the zeros cannot be written, appends just cost more.
+  void grow_past(sqlite3_int64 end) {
+    if (grown_to < 0 && io().xFileSize(inner, &grown_to) != SQLITE_OK) grown_to = -1;
+    if (grown_to < 0 || end <= grown_to) return;
+    const sqlite3_int64 to = (end + kGrowBy - 1) / kGrowBy * kGrowBy;
+    for (sqlite3_int64 at = end; at < to;) {
+      const auto n = static_cast<int>(std::min<sqlite3_int64>(kMaxWrite, to - at));
+      if (io().xWrite(inner, kZeros, n, at) != SQLITE_OK) break;
+      at += n;
+      grown_to = at;
+    }
   }
 };
 
@@ -55,8 +81,8 @@ constexpr std::size_t header_size() {
 
 CombiningFile* self(sqlite3_file* f) { return reinterpret_cast<CombiningFile*>(f); }
 
-// Every method but xWrite writes the buffer out first, so the file is
-// exactly what SQLite wrote whenever anything can observe it.
+// Every method but xWrite writes the buffer out first, so the file holds
+// everything SQLite wrote whenever anything can observe it (and zeros after).
 int flushed(sqlite3_file* f) { return self(f)->flush(); }
 
 int x_close(sqlite3_file* f) {
@@ -91,6 +117,7 @@ int x_write(sqlite3_file* f, const void* data, int amount, sqlite3_int64 offset)
 
 int x_truncate(sqlite3_file* f, sqlite3_int64 size) {
   if (int rc = flushed(f); rc != SQLITE_OK) return rc;
+  self(f)->grown_to = -1;  // asked again at the next write
   return self(f)->io().xTruncate(self(f)->inner, size);
 }
 

@@ -15,6 +15,8 @@ namespace parley::store::sqlite {
 // WAL before it publishes the new frames in the WAL index, so readers and
 // checkpoints never look for frames still in the buffer, and a failed write
 // surfaces as the sync's error, which fails (rolls back) that commit.
+// A WAL file also grows ahead of its frames, 256 KiB of zeros at a time, so
+// most commits' syncs do not change the file's size (see kGrowBy).
 // Files other than WAL files pass straight through.
 //
 // Registered once on first call (thread-safe); never the default VFS.
