@@ -44,6 +44,8 @@ ChatService::ChatService(boost::asio::any_io_executor ex, Backends backends,
       conversation_sends_(options.conversation_sends),
       expiry_timer_(ex) {
   b_.bus.set_handler([this](const bus::Envelope& e) { on_bus(e); });
+  // One thread: the PostgreSQL store reads on one connection anyway.
+  if (options_.cluster) store_reads_ = std::make_unique<boost::asio::thread_pool>(1);
   schedule_retransmits();
 }
 
@@ -102,12 +104,11 @@ void ChatService::on_connect(const gateway::ConnectionPtr& conn) {
   arm_expiry_timer();
   if (sessions_.add(conn)) {
     b_.bus.subscribe(bus::Envelope::Scope::user, conn->user_id());
-    if (options_.cluster)
-      subscriptions_.user_arrived(conn->user_id(), conversation_ids_of(conn->user_id()));
+    if (options_.cluster) list_and_subscribe(conn->user_id());
     presence_tracker_.first_device_connected(conn->user_id());
   }
   // After the device's sync has run: see cluster_ops.cpp, "catch-up".
-  if (options_.cluster) schedule_catch_up(conn, {}, 0);
+  if (options_.cluster) catch_up_when_subscribed(conn);
 }
 
 void ChatService::on_disconnect(const gateway::ConnectionPtr& conn) {
@@ -116,6 +117,7 @@ void ChatService::on_disconnect(const gateway::ConnectionPtr& conn) {
   if (sessions_.remove(*conn)) {
     b_.bus.unsubscribe(bus::Envelope::Scope::user, conn->user_id());
     subscriptions_.user_left(conn->user_id());
+    listings_.erase(conn->user_id());  // its answer, if any, is dropped
     if (!draining_) presence_tracker_.last_device_left(conn->user_id());
   }
 }

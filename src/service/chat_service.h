@@ -2,16 +2,20 @@
 // The chat service: what a frame or a REST call means. Sequencing and
 // durability are the store's (through the GroupCommitter), fan-out is the
 // bus's, transitions of presence are the PresenceTracker's; this class wires
-// them together. Event-loop only, except authenticate().
+// them together. Event-loop only, except authenticate() and
+// conversation_ids(), which cluster mode also runs on its store-read thread.
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "auth/expiry_schedule.h"
 #include "auth/token_verifier.h"
@@ -152,7 +156,14 @@ class ChatService final : public gateway::ChatHandler {
   void announce_members_changed(const std::string& conversation, const std::string& user,
                                 bool existing = true);
   void on_members_changed(const std::string& conversation, const std::string& user);
-  std::vector<std::string> conversation_ids_of(const std::string& user);
+  // Cluster mode: a user's first device here has their conversations listed
+  // on store_reads_ (a PostgreSQL read; on the event loop it would hold up
+  // every connection of this gateway, and a connect storm is thousands),
+  // then subscribed. The catch-ups of the user's devices wait for it.
+  void list_and_subscribe(const std::string& user);
+  void on_listed(const std::string& user, std::uint64_t listing,
+                 Result<std::vector<std::string>> ids);
+  void catch_up_when_subscribed(const gateway::ConnectionPtr& device);
   // Sends the device what it lacks of messages (in order), through the
   // delivery tracker; false when the device is too far behind (overflow).
   bool replay(const gateway::ConnectionPtr& device, const std::string& conversation_id,
@@ -199,12 +210,25 @@ class ChatService final : public gateway::ChatHandler {
   std::deque<CatchUp> catch_ups_again_;
   boost::asio::steady_timer catch_up_timer_;
   bool catch_up_armed_ = false;
+  struct Listing {
+    std::uint64_t id = 0;
+    // A membership of the user changed while the read ran: its answer may
+    // predate the change, so it is read again.
+    bool stale = false;
+    std::vector<std::weak_ptr<gateway::Connection>> waiting;  // their catch-ups
+  };
+  std::unordered_map<std::string, Listing> listings_;  // by user; in flight only
+  std::uint64_t last_listing_ = 0;
   RateLimiter user_sends_;
   RateLimiter conversation_sends_;
   auth::ExpirySchedule<gateway::ConnectionPtr> expiry_;  // token deadlines, one timer
   boost::asio::steady_timer expiry_timer_;
   std::int64_t expiry_armed_for_ = 0;  // the deadline (s) the timer waits for; 0: idle
   bool draining_ = false;
+  // Last: joined first on destruction, before anything its reads answer to.
+  // A read's answer reaches the event loop only while alive_ does.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  std::unique_ptr<boost::asio::thread_pool> store_reads_;  // cluster mode only
 };
 
 }  // namespace parley::service

@@ -4,6 +4,8 @@
 // between subscribing a channel and Redis confirming it.
 #include <algorithm>
 
+#include <boost/asio/post.hpp>
+
 #include "common/clock.h"
 #include "common/log.h"
 #include "service/chat_service.h"
@@ -65,6 +67,7 @@ void ChatService::announce_members_changed(const std::string& conversation,
 void ChatService::on_members_changed(const std::string& conversation, const std::string& user) {
   const auto* devices = sessions_.devices_of(user);
   if (!options_.cluster || !devices) return;
+  if (auto l = listings_.find(user); l != listings_.end()) l->second.stale = true;
   auto set = members_.members(conversation);
   bool member = set && (*set)->contains(user);
   bool joined = member && !subscriptions_.has(user, conversation);
@@ -77,14 +80,50 @@ void ChatService::on_members_changed(const std::string& conversation, const std:
   for (const auto& d : *devices) schedule_catch_up(d, conversation, from);
 }
 
-std::vector<std::string> ChatService::conversation_ids_of(const std::string& user) {
-  auto ids = conversation_ids(user);
-  if (ids) return std::move(ids).value();
-  // Live delivery for this user's conversations waits for the next
-  // membership change or reconnect; sync still repairs.
-  component_logger("service")->warn("cannot list conversations to subscribe: {}",
-                                    ids.error().message);
-  return {};
+// ---- listing a user's conversations, off the event loop ----
+
+void ChatService::list_and_subscribe(const std::string& user) {
+  const std::uint64_t id = ++last_listing_;
+  listings_[user].id = id;  // a read in flight for the same user is dropped
+  boost::asio::post(*store_reads_, [this, user, id, alive = std::weak_ptr<int>(alive_)] {
+    // The pool is joined before the service goes, so `this` is valid here;
+    // the answer is handled on the event loop only while the service lives.
+    auto ids = conversation_ids(user);
+    boost::asio::post(ex_, [this, user, id, alive, ids = std::move(ids)]() mutable {
+      if (alive.lock()) on_listed(user, id, std::move(ids));
+    });
+  });
+}
+
+void ChatService::on_listed(const std::string& user, std::uint64_t listing,
+                            Result<std::vector<std::string>> ids) {
+  auto it = listings_.find(user);
+  if (it == listings_.end() || it->second.id != listing) return;  // left, or read again
+  if (it->second.stale) {
+    it->second.stale = false;
+    return list_and_subscribe(user);  // keeps the waiting devices
+  }
+  if (ids) {
+    subscriptions_.user_arrived(user, *ids);
+  } else {
+    // Live delivery for this user's conversations waits for the next
+    // membership change or reconnect; sync still repairs.
+    component_logger("service")->warn("cannot list conversations to subscribe: {}",
+                                      ids.error().message);
+  }
+  auto waiting = std::move(it->second.waiting);
+  listings_.erase(it);
+  for (const auto& w : waiting)
+    if (auto device = w.lock(); device && delivery_.knows(*device))
+      schedule_catch_up(device, {}, 0);
+}
+
+void ChatService::catch_up_when_subscribed(const gateway::ConnectionPtr& device) {
+  if (auto l = listings_.find(device->user_id()); l != listings_.end()) {
+    l->second.waiting.push_back(device);
+    return;
+  }
+  schedule_catch_up(device, {}, 0);
 }
 
 // ---- catch-up ----

@@ -1,0 +1,221 @@
+// Cluster mode lists a user's conversations when their first device
+// connects, to subscribe their channels. That is a store read (PostgreSQL in
+// a cluster): it runs off the event loop, and what depends on its answer
+// (the subscriptions, the device's catch-up) waits for it, while a
+// membership change or a departure meanwhile is not undone by a stale answer.
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/json/parse.hpp>
+
+#include "auth/hs256.h"
+#include "common/ids.h"
+#include "presence/local/local_presence.h"
+#include "service/chat_service.h"
+#include "store/forwarding_store.h"
+#include "store/memory/memory_store.h"
+#include "store/store_test_support.h"
+
+namespace parley::service {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+// Hands an envelope to the service only while its channel is subscribed, as
+// Redis does, and counts the subscriptions per channel.
+class SubscribingBus final : public bus::Bus {
+ public:
+  void set_handler(Handler h) override { handler_ = std::move(h); }
+  void publish(bus::Envelope e) override {
+    if (handler_ && refs.contains(e.target)) handler_(e);
+  }
+  void subscribe(bus::Envelope::Scope, const std::string& target) override { ++refs[target]; }
+  void unsubscribe(bus::Envelope::Scope, const std::string& target) override {
+    if (--refs[target] == 0) refs.erase(target);
+  }
+  int subscriptions(const std::string& target) const {
+    auto it = refs.find(target);
+    return it == refs.end() ? 0 : it->second;
+  }
+  std::map<std::string, int> refs;
+
+ private:
+  Handler handler_;
+};
+
+// Reads the listing at once but answers only once the test opens the gate;
+// records the threads that asked.
+class GatedListings final : public store::ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  Result<std::vector<store::ConversationSummary>> list_conversations(
+      std::string_view user, int limit, const std::optional<store::ListCursor>& after) override {
+    auto answer = ForwardingStore::list_conversations(user, limit, after);
+    std::unique_lock lock(mu_);
+    callers_.push_back(std::this_thread::get_id());
+    cv_.notify_all();
+    cv_.wait_for(lock, 5s, [&] { return open_; });  // a bound, so a failing test ends
+    return answer;
+  }
+  void open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  bool await_calls(std::size_t n) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, 5s, [&] { return callers_.size() >= n; });
+  }
+  std::vector<std::thread::id> callers() {
+    std::lock_guard lock(mu_);
+    return callers_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+  std::vector<std::thread::id> callers_;
+};
+
+class Device final : public gateway::Connection {
+ public:
+  explicit Device(std::string user) : user_(std::move(user)), session_(new_id("s_")) {}
+  const std::string& user_id() const override { return user_; }
+  const std::string& session_id() const override { return session_; }
+  void send(gateway::Frame f, bool) override { frames.push_back(json::parse(*f).as_object()); }
+  void close(std::uint16_t, std::string_view) override {}
+  std::size_t count(std::string_view type) const {
+    std::size_t n = 0;
+    for (const auto& f : frames) n += f.at("type").as_string() == type;
+    return n;
+  }
+  std::vector<json::object> frames;
+
+ private:
+  std::string user_, session_;
+};
+
+class SubscriptionListingTest : public ::testing::Test {
+ protected:
+  SubscriptionListingTest()
+      : store_(memory_),
+        committer_(store_, ioc_.get_executor(), {}),
+        verifier_("test-secret"),
+        service_(ioc_.get_executor(), {store_, bus_, presence_, committer_, verifier_},
+                 options()) {}
+  ~SubscriptionListingTest() override {
+    store_.open();  // lets a read still held return, so the service can join it
+    service_.cancel_timers();
+  }
+
+  static ServiceOptions options() {
+    ServiceOptions o;
+    o.cluster = true;
+    return o;
+  }
+
+  std::string group(const std::string& owner, std::vector<std::string> members) {
+    return service_.create_conversation(owner, "group", "g", std::move(members))
+        ->conversation.id;
+  }
+
+  std::shared_ptr<Device> connect(const std::string& user) {
+    auto d = std::make_shared<Device>(user);
+    service_.on_connect(d);
+    return d;
+  }
+
+  template <class Pred>
+  bool run_until(Pred pred, std::chrono::milliseconds within = 3s) {
+    const auto deadline = std::chrono::steady_clock::now() + within;
+    while (!pred() && std::chrono::steady_clock::now() < deadline) {
+      ioc_.restart();
+      ioc_.run_for(2ms);
+    }
+    return pred();
+  }
+
+  boost::asio::io_context ioc_;
+  store::MemoryStore memory_;
+  GatedListings store_;
+  SubscribingBus bus_;
+  presence::LocalPresence presence_;
+  GroupCommitter committer_;
+  auth::Hs256Verifier verifier_;
+  ChatService service_;
+};
+
+TEST_F(SubscriptionListingTest, ConnectingDoesNotWaitForTheStore) {
+  const std::string conv = group("alice", {"bob"});
+  auto bob = connect("bob");
+  EXPECT_EQ(bob->count("hello"), 1u);
+  ASSERT_TRUE(store_.await_calls(1));
+  EXPECT_NE(store_.callers()[0], std::this_thread::get_id())
+      << "the listing ran on the event loop's thread";
+  EXPECT_EQ(bus_.subscriptions(conv), 0) << "subscribed before the listing answered";
+
+  store_.open();
+  EXPECT_TRUE(run_until([&] { return bus_.subscriptions(conv) == 1; }));
+}
+
+// The catch-up compares the device with the store once its channels are
+// subscribed; run before, it could not close the window it is for.
+TEST_F(SubscriptionListingTest, TheDevicesCatchUpWaitsForTheSubscription) {
+  const std::string conv = group("alice", {"bob"});
+  auto bob = connect("bob");
+  service_.on_frame(bob, {"s1", protocol::SyncFrame{{{conv, 0}}}});
+  ASSERT_TRUE(run_until([&] { return bob->count("synced") == 1; }));
+  // Committed, never published: only a catch-up brings it to bob.
+  const store::WriteOp missed = store::test_support::text(conv, "alice", "missed");
+  ASSERT_TRUE(memory_.apply(std::span(&missed, 1))[0].ok());
+
+  // Past the catch-up's first delay (500 ms), with the listing held: a
+  // window in which nothing may happen, so there is no event to await.
+  run_until([] { return false; }, 800ms);
+  EXPECT_EQ(bob->count("message"), 0u) << "caught up before the channels were subscribed";
+
+  store_.open();
+  EXPECT_TRUE(run_until([&] { return bob->count("message") == 1; }));
+  EXPECT_EQ(bus_.subscriptions(conv), 1);
+}
+
+// bob is removed from one of his conversations while the listing, read
+// before the removal, is held: its answer is dropped and the listing read
+// again, so the removed conversation stays unsubscribed.
+TEST_F(SubscriptionListingTest, AMembershipChangeDuringTheListingIsNotUndone) {
+  const std::string removed = group("alice", {"bob"});
+  const std::string kept = group("alice", {"bob"});
+  auto bob = connect("bob");
+  ASSERT_TRUE(store_.await_calls(1));  // read, with `removed` in it
+  ASSERT_TRUE(service_.remove_member("alice", removed, "bob").ok());
+
+  store_.open();
+  ASSERT_TRUE(run_until([&] { return bus_.subscriptions(kept) == 1; }));
+  EXPECT_EQ(bus_.subscriptions(removed), 0);
+  EXPECT_EQ(store_.callers().size(), 2u) << "bob's listing was read again";
+}
+
+// bob leaves while his listing is held: its answer subscribes nothing.
+TEST_F(SubscriptionListingTest, AnAnswerForAUserWhoLeftIsDropped) {
+  const std::string bobs = group("bob", {"dan"});
+  const std::string carols = group("carol", {"dan"});
+  auto bob = connect("bob");
+  ASSERT_TRUE(store_.await_calls(1));
+  service_.on_disconnect(bob);
+  store_.open();
+  // One reader thread, in order: once carol's answer is in, bob's was too.
+  auto carol = connect("carol");
+  ASSERT_TRUE(run_until([&] { return bus_.subscriptions(carols) == 1; }));
+  EXPECT_EQ(bus_.subscriptions(bobs), 0);
+  EXPECT_EQ(bus_.subscriptions("bob"), 0) << "bob's user channel outlived him";
+}
+
+}  // namespace
+}  // namespace parley::service
