@@ -378,17 +378,23 @@ void ChatService::deliver(const gateway::ConnectionPtr& device, const bus::Envel
 
 void ChatService::announce_presence(const std::string& user_id, bool online,
                                     std::int64_t last_seen) {
-  auto contacts = b_.store.contacts(user_id);
-  if (!contacts) {
-    component_logger("service")->warn("presence: cannot read contacts: {}", contacts.error().message);
-    return;
-  }
-  auto frame = protocol::share(protocol::encode_presence(user_id, online, last_seen));
-  for (const auto& contact : *contacts) {
-    bus::Envelope e{bus::Envelope::Scope::user, contact, frame, {}, {}};
-    e.ephemeral = true;
-    b_.bus.publish(std::move(e));
-  }
+  // Best effort, like presence itself: a contact list that cannot be read
+  // is logged and this change not announced.
+  read_off_loop([this, user_id] { return b_.store.contacts(user_id); },
+                [this, user_id, online, last_seen](Result<std::vector<std::string>> contacts) {
+                  if (!contacts) {
+                    component_logger("service")->warn("presence: cannot read contacts: {}",
+                                                      contacts.error().message);
+                    return;
+                  }
+                  auto frame =
+                      protocol::share(protocol::encode_presence(user_id, online, last_seen));
+                  for (const auto& contact : *contacts) {
+                    bus::Envelope e{bus::Envelope::Scope::user, contact, frame, {}, {}};
+                    e.ephemeral = true;
+                    b_.bus.publish(std::move(e));
+                  }
+                });
 }
 
 }  // namespace parley::service

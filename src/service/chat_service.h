@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
@@ -164,6 +165,21 @@ class ChatService final : public gateway::ChatHandler {
   void on_listed(const std::string& user, std::uint64_t listing,
                  Result<std::vector<std::string>> ids);
   void catch_up_when_subscribed(const gateway::ConnectionPtr& device);
+  // A store read whose answer the event loop acts on: in cluster mode `read`
+  // runs on store_reads_ and `done(answer)` on the event loop afterwards,
+  // only while the service lives; both in order of the calls. Embedded mode
+  // (a local SQLite file) runs both at once.
+  template <class Read, class Done>
+  void read_off_loop(Read read, Done done) {
+    if (!store_reads_) return done(read());
+    boost::asio::post(*store_reads_, [this, read = std::move(read), done = std::move(done),
+                                      alive = std::weak_ptr<int>(alive_)]() mutable {
+      // The pool is joined before the service goes: `this` is valid here.
+      boost::asio::post(ex_, [answer = read(), done = std::move(done), alive]() mutable {
+        if (alive.lock()) done(std::move(answer));
+      });
+    });
+  }
   // Sends the device what it lacks of messages (in order), through the
   // delivery tracker; false when the device is too far behind (overflow).
   bool replay(const gateway::ConnectionPtr& device, const std::string& conversation_id,

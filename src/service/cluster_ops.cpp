@@ -4,8 +4,6 @@
 // between subscribing a channel and Redis confirming it.
 #include <algorithm>
 
-#include <boost/asio/post.hpp>
-
 #include "common/clock.h"
 #include "common/log.h"
 #include "service/chat_service.h"
@@ -85,14 +83,10 @@ void ChatService::on_members_changed(const std::string& conversation, const std:
 void ChatService::list_and_subscribe(const std::string& user) {
   const std::uint64_t id = ++last_listing_;
   listings_[user].id = id;  // a read in flight for the same user is dropped
-  boost::asio::post(*store_reads_, [this, user, id, alive = std::weak_ptr<int>(alive_)] {
-    // The pool is joined before the service goes, so `this` is valid here;
-    // the answer is handled on the event loop only while the service lives.
-    auto ids = conversation_ids(user);
-    boost::asio::post(ex_, [this, user, id, alive, ids = std::move(ids)]() mutable {
-      if (alive.lock()) on_listed(user, id, std::move(ids));
-    });
-  });
+  read_off_loop([this, user] { return conversation_ids(user); },
+                [this, user, id](Result<std::vector<std::string>> ids) {
+                  on_listed(user, id, std::move(ids));
+                });
 }
 
 void ChatService::on_listed(const std::string& user, std::uint64_t listing,

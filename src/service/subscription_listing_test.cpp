@@ -1,6 +1,7 @@
 // Cluster mode lists a user's conversations when their first device
-// connects, to subscribe their channels. That is a store read (PostgreSQL in
-// a cluster): it runs off the event loop, and what depends on its answer
+// connects, to subscribe their channels, and reads their contacts to tell
+// them about the user's presence. Those are store reads (PostgreSQL in a
+// cluster): they run off the event loop, and what depends on its answer
 // (the subscriptions, the device's catch-up) waits for it, while a
 // membership change or a departure meanwhile is not undone by a stale answer.
 #include <gtest/gtest.h>
@@ -49,39 +50,46 @@ class SubscribingBus final : public bus::Bus {
   Handler handler_;
 };
 
-// Reads the listing at once but answers only once the test opens the gate;
-// records the threads that asked.
-class GatedListings final : public store::ForwardingStore {
+// Reads listings and contact lists at once but answers only once the test
+// opens the gate; records which thread asked for what.
+class GatedReads final : public store::ForwardingStore {
  public:
   using ForwardingStore::ForwardingStore;
   Result<std::vector<store::ConversationSummary>> list_conversations(
       std::string_view user, int limit, const std::optional<store::ListCursor>& after) override {
-    auto answer = ForwardingStore::list_conversations(user, limit, after);
-    std::unique_lock lock(mu_);
-    callers_.push_back(std::this_thread::get_id());
-    cv_.notify_all();
-    cv_.wait_for(lock, 5s, [&] { return open_; });  // a bound, so a failing test ends
-    return answer;
+    return gated("list_conversations", ForwardingStore::list_conversations(user, limit, after));
+  }
+  Result<std::vector<std::string>> contacts(std::string_view user) override {
+    return gated("contacts", ForwardingStore::contacts(user));
   }
   void open() {
     std::lock_guard lock(mu_);
     open_ = true;
     cv_.notify_all();
   }
-  bool await_calls(std::size_t n) {
+  bool await_calls(const std::string& what, std::size_t n) {
     std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, 5s, [&] { return callers_.size() >= n; });
+    return cv_.wait_for(lock, 5s, [&] { return callers_[what].size() >= n; });
   }
-  std::vector<std::thread::id> callers() {
+  std::vector<std::thread::id> callers(const std::string& what) {
     std::lock_guard lock(mu_);
-    return callers_;
+    return callers_[what];
   }
 
  private:
+  template <class T>
+  T gated(const std::string& what, T answer) {
+    std::unique_lock lock(mu_);
+    callers_[what].push_back(std::this_thread::get_id());
+    cv_.notify_all();
+    cv_.wait_for(lock, 5s, [&] { return open_; });  // a bound, so a failing test ends
+    return answer;
+  }
+
   std::mutex mu_;
   std::condition_variable cv_;
   bool open_ = false;
-  std::vector<std::thread::id> callers_;
+  std::map<std::string, std::vector<std::thread::id>> callers_;
 };
 
 class Device final : public gateway::Connection {
@@ -144,7 +152,7 @@ class SubscriptionListingTest : public ::testing::Test {
 
   boost::asio::io_context ioc_;
   store::MemoryStore memory_;
-  GatedListings store_;
+  GatedReads store_;
   SubscribingBus bus_;
   presence::LocalPresence presence_;
   GroupCommitter committer_;
@@ -156,8 +164,8 @@ TEST_F(SubscriptionListingTest, ConnectingDoesNotWaitForTheStore) {
   const std::string conv = group("alice", {"bob"});
   auto bob = connect("bob");
   EXPECT_EQ(bob->count("hello"), 1u);
-  ASSERT_TRUE(store_.await_calls(1));
-  EXPECT_NE(store_.callers()[0], std::this_thread::get_id())
+  ASSERT_TRUE(store_.await_calls("list_conversations", 1));
+  EXPECT_NE(store_.callers("list_conversations")[0], std::this_thread::get_id())
       << "the listing ran on the event loop's thread";
   EXPECT_EQ(bus_.subscriptions(conv), 0) << "subscribed before the listing answered";
 
@@ -186,6 +194,19 @@ TEST_F(SubscriptionListingTest, TheDevicesCatchUpWaitsForTheSubscription) {
   EXPECT_EQ(bus_.subscriptions(conv), 1);
 }
 
+// Presence goes to the user's contacts: another store read, off the loop too.
+TEST_F(SubscriptionListingTest, PresenceIsAnnouncedWithoutReadingContactsOnTheLoop) {
+  const std::string conv = group("alice", {"bob"});
+  store_.open();
+  auto alice = connect("alice");
+  ASSERT_TRUE(run_until([&] { return bus_.subscriptions(conv) == 1; }));
+  auto bob = connect("bob");
+  ASSERT_TRUE(run_until([&] { return alice->count("presence") >= 1; }));
+  ASSERT_FALSE(store_.callers("contacts").empty());
+  for (auto id : store_.callers("contacts"))
+    EXPECT_NE(id, std::this_thread::get_id()) << "contacts were read on the event loop's thread";
+}
+
 // bob is removed from one of his conversations while the listing, read
 // before the removal, is held: its answer is dropped and the listing read
 // again, so the removed conversation stays unsubscribed.
@@ -193,13 +214,13 @@ TEST_F(SubscriptionListingTest, AMembershipChangeDuringTheListingIsNotUndone) {
   const std::string removed = group("alice", {"bob"});
   const std::string kept = group("alice", {"bob"});
   auto bob = connect("bob");
-  ASSERT_TRUE(store_.await_calls(1));  // read, with `removed` in it
+  ASSERT_TRUE(store_.await_calls("list_conversations", 1));  // read, with `removed` in it
   ASSERT_TRUE(service_.remove_member("alice", removed, "bob").ok());
 
   store_.open();
   ASSERT_TRUE(run_until([&] { return bus_.subscriptions(kept) == 1; }));
   EXPECT_EQ(bus_.subscriptions(removed), 0);
-  EXPECT_EQ(store_.callers().size(), 2u) << "bob's listing was read again";
+  EXPECT_EQ(store_.callers("list_conversations").size(), 2u) << "bob's listing was read again";
 }
 
 // bob leaves while his listing is held: its answer subscribes nothing.
@@ -207,7 +228,7 @@ TEST_F(SubscriptionListingTest, AnAnswerForAUserWhoLeftIsDropped) {
   const std::string bobs = group("bob", {"dan"});
   const std::string carols = group("carol", {"dan"});
   auto bob = connect("bob");
-  ASSERT_TRUE(store_.await_calls(1));
+  ASSERT_TRUE(store_.await_calls("list_conversations", 1));
   service_.on_disconnect(bob);
   store_.open();
   // One reader thread, in order: once carol's answer is in, bob's was too.

@@ -163,5 +163,22 @@ TEST_F(PostgresFaults, Sigstop) {
                              [&pids] { return signal_all(pids, SIGCONT); }}));
 }
 
+// Not a load scenario: the gateway's event loop must never wait on the
+// database for a connect (the conversation listing and the presence
+// contacts are read on a thread of their own). While PostgreSQL is frozen a
+// new device gets `hello` and goes live (it tracks no conversation, so its
+// sync reads nothing), and /healthz answers at once.
+TEST_F(PostgresFaults, ANewDeviceGoesLiveWhileItIsFrozen) {
+  const auto pids = pg_pids();
+  ASSERT_FALSE(pids.empty());
+  ASSERT_TRUE(signal_all(pids, SIGSTOP));
+  undo_ = [pids] { signal_all(pids, SIGCONT); };
+  auto& zoe = make_client("zoe", 0);
+  EXPECT_TRUE(wait_live(zoe, 5s)) << "the gateway's loop waited on the frozen database";
+  EXPECT_EQ(http_status(gateway(0).port(), "/healthz"), 200);
+  EXPECT_TRUE(signal_all(pids, SIGCONT));
+  undo_ = nullptr;
+}
+
 }  // namespace
 }  // namespace parley::fault_test
