@@ -1,6 +1,7 @@
 #include "client/test_server.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,7 +28,8 @@ const std::string& parley_binary() {
   return path;
 }
 
-std::string http_get(std::uint16_t port, const std::string& path) {
+std::string http_get(std::uint16_t port, const std::string& path,
+                     std::chrono::milliseconds timeout) {
   net::io_context io;
   net::ip::tcp::socket s(io);
   boost::system::error_code ec;
@@ -39,6 +41,11 @@ std::string http_get(std::uint16_t port, const std::string& path) {
   std::string out;
   char buf[8192];
   for (;;) {
+    // Asio's blocking read waits in poll() without a limit: wait here instead.
+    if (timeout.count() > 0) {
+      pollfd p{s.native_handle(), POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) break;
+    }
     auto n = s.read_some(net::buffer(buf), ec);
     out.append(buf, n);
     if (ec) break;

@@ -24,7 +24,10 @@ const std::string& parley_binary();
 
 // A plain HTTP/1.0 GET to 127.0.0.1:port, blocking (tests ask little: /metrics,
 // /readyz): the whole response, head and body; empty when unreachable.
-std::string http_get(std::uint16_t port, const std::string& path);
+// timeout > 0 bounds each wait for the response (a test of a server that
+// may be stuck must not hang): what arrived by then is returned.
+std::string http_get(std::uint16_t port, const std::string& path,
+                     std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
 
 // Runs `io` until `done()` holds (true) or `timeout` passes (false).
 bool run_until(boost::asio::io_context& io, const std::function<bool()>& done,
