@@ -66,6 +66,18 @@ void CursorConsumer::run() {
   backoff = options_.min_backoff;
 
   std::int64_t saved = cursor;
+  auto saved_at = std::chrono::steady_clock::now();
+  auto since_save = [&] { return std::chrono::steady_clock::now() - saved_at; };
+  auto save = [&] {  // false: stop
+    if (auto s = source_.save_cursor(name_, cursor); s) {
+      saved = cursor;
+      saved_at = std::chrono::steady_clock::now();
+      backoff = options_.min_backoff;
+      return true;
+    } else {
+      return fail(s.error(), "saving the cursor");
+    }
+  };
   while (!stopping_) {
     auto batch = source_.read_after(cursor, options_.batch);
     if (!batch) {
@@ -73,7 +85,17 @@ void CursorConsumer::run() {
       continue;
     }
     if (batch->empty()) {
-      source_.wait_for_more(cursor, options_.poll);
+      if (cursor == saved) {
+        source_.wait_for_more(cursor, options_.poll);
+      } else if (since_save() < options_.save_interval) {
+        // Idle with handled events unsaved: more may come within the
+        // interval, and one save then covers them all.
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            options_.save_interval - since_save());
+        source_.wait_for_more(cursor, std::clamp(left, std::chrono::milliseconds(1), options_.poll));
+      } else if (!save()) {
+        break;
+      }
       continue;
     }
     for (const Positioned& p : *batch) {
@@ -94,14 +116,7 @@ void CursorConsumer::run() {
       if (!handled) break;
       cursor = p.position;
     }
-    if (cursor != saved) {
-      if (auto s = source_.save_cursor(name_, cursor); s) {
-        saved = cursor;
-        backoff = options_.min_backoff;
-      } else if (!fail(s.error(), "saving the cursor")) {
-        break;
-      }
-    }
+    if (cursor != saved && since_save() >= options_.save_interval && !save()) break;
   }
   // What was handled since the last save is acknowledged now, once.
   if (cursor != saved) (void)source_.save_cursor(name_, cursor);

@@ -1,10 +1,12 @@
 #pragma once
 // A durable consumer over a log that numbers its events (positions 1, 2, ...):
 // one thread reads the events after the consumer's saved cursor, calls the
-// handler one event at a time, and saves the cursor after each batch. A
+// handler one event at a time, and saves the cursor at most once per
+// save_interval (and when it stops). A
 // handler error retries that same event (capped backoff) instead of moving on,
 // so per-conversation order holds and nothing is skipped. At-least-once: after
-// a crash, the events since the last saved cursor are delivered again.
+// a crash, the events since the last saved cursor are delivered again (at
+// most save_interval's worth, plus a batch).
 //
 // Shared by the in-process logs (memory/, local/); JetStream has its own.
 #include <atomic>
@@ -46,6 +48,10 @@ class CursorSource {
 struct CursorConsumerOptions {
   int batch = 128;
   std::chrono::milliseconds poll{500};
+  // A save is a durable write (an fsync of the local log's file): saving
+  // after every batch cost two per message at light load (two consumers),
+  // beside the store's commit on the same disk.
+  std::chrono::milliseconds save_interval{200};
   std::chrono::milliseconds min_backoff{50};
   std::chrono::milliseconds max_backoff{5000};
 };

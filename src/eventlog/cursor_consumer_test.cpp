@@ -76,6 +76,47 @@ TEST(CursorConsumer, ANameResumesAfterItsLastHandledEvent) {
   EXPECT_EQ(other.ids().size(), 3u);
 }
 
+// Events arriving one by one: the cursor is saved once per save_interval and
+// when the consumer stops, not after each (a save is an fsync in the local
+// log); a consumer of the same name then resumes after the last one.
+TEST(CursorConsumer, ATrickleOfEventsSavesTheCursorOncePerInterval) {
+  CursorConsumerOptions o = fast();
+  o.save_interval = 1h;  // none within the test, but the one at stop
+  MemoryEventLog log(o);
+  Recorder got;
+  auto consumer = log.consume("search", got.handler());
+  ASSERT_TRUE(consumer.ok());
+  for (int i = 1; i <= 20; ++i) {
+    ASSERT_TRUE(log.publish({message_event("a", i)}).ok());
+    ASSERT_TRUE(got.await(i));
+  }
+  EXPECT_EQ(log.cursor_saves(), 0u);
+  (*consumer)->stop();
+  EXPECT_EQ(log.cursor_saves(), 1u);
+
+  ASSERT_TRUE(log.publish({message_event("a", 21)}).ok());
+  Recorder again;
+  auto resumed = log.consume("search", again.handler());
+  ASSERT_TRUE(again.await(1));
+  (*resumed)->stop();
+  EXPECT_EQ(again.ids(), (std::vector<std::string>{"a/21/v1"}));
+}
+
+// With a short interval, a consumer left idle saves what it handled without
+// waiting for more events or for its stop.
+TEST(CursorConsumer, AnIdleConsumerSavesAfterTheInterval) {
+  CursorConsumerOptions o = fast();
+  o.save_interval = 30ms;
+  MemoryEventLog log(o);
+  Recorder got;
+  auto consumer = log.consume("push", got.handler());
+  ASSERT_TRUE(log.publish({message_event("a", 1), message_event("a", 2)}).ok());
+  ASSERT_TRUE(got.await(2));
+  ASSERT_TRUE(log.await_cursor_saves(1, 5s));
+  (*consumer)->stop();
+  EXPECT_EQ(log.cursor_saves(), 1u) << "nothing new to save at stop";
+}
+
 TEST(MemoryEventLog, StoresAnIdOnceAndFailsWhileUnavailable) {
   MemoryEventLog log;
   ASSERT_TRUE(log.publish({message_event("a", 1), message_event("a", 1)}).ok());

@@ -53,7 +53,19 @@ Result<std::int64_t> MemoryEventLog::load_cursor(const std::string& name) {
 Status MemoryEventLog::save_cursor(const std::string& name, std::int64_t position) {
   std::lock_guard lock(mu_);
   cursors_[name] = position;
+  ++cursor_saves_;
+  saves_cv_.notify_all();
   return ok_status();
+}
+
+bool MemoryEventLog::await_cursor_saves(std::size_t n, std::chrono::milliseconds within) {
+  std::unique_lock lock(mu_);
+  return saves_cv_.wait_for(lock, within, [&] { return cursor_saves_ >= n; });
+}
+
+std::size_t MemoryEventLog::cursor_saves() const {
+  std::lock_guard lock(mu_);
+  return cursor_saves_;
 }
 
 Result<std::vector<Positioned>> MemoryEventLog::read_after(std::int64_t after, int limit) {

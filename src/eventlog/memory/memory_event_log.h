@@ -31,6 +31,9 @@ class MemoryEventLog final : public EventLog, private CursorSource {
   // Every event stored, in log order (duplicates by id stored once).
   std::vector<Event> events() const;
   std::size_t publish_calls() const;
+  std::size_t cursor_saves() const;
+  // True once at least n cursor saves happened, false at the deadline (tests).
+  bool await_cursor_saves(std::size_t n, std::chrono::milliseconds within);
 
  private:
   Result<std::int64_t> load_cursor(const std::string& name) override;
@@ -42,8 +45,10 @@ class MemoryEventLog final : public EventLog, private CursorSource {
   CursorConsumerOptions consumer_options_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
+  std::condition_variable saves_cv_;
   bool available_ = true;
   std::size_t publish_calls_ = 0;
+  std::size_t cursor_saves_ = 0;
   std::uint64_t wakes_ = 0;
   std::vector<Event> events_;  // position = index + 1
   std::set<std::string, std::less<>> ids_;
