@@ -18,11 +18,12 @@ std::shared_ptr<spdlog::logger> logger() {
 }  // namespace
 
 CursorConsumer::CursorConsumer(CursorSource& source, std::string name, Handler handler,
-                               CursorConsumerOptions options)
+                               CursorConsumerOptions options, Flush flush)
     : source_(source),
       name_(std::move(name)),
       handler_(std::move(handler)),
       options_(options),
+      flush_(std::move(flush)),
       thread_([this] { run(); }) {}
 
 void CursorConsumer::stop() {
@@ -69,6 +70,13 @@ void CursorConsumer::run() {
   auto saved_at = std::chrono::steady_clock::now();
   auto since_save = [&] { return std::chrono::steady_clock::now() - saved_at; };
   auto save = [&] {  // false: stop
+    if (flush_) {
+      if (auto f = flush_(); !f) {
+        // Not durable: deliver again everything since the last save.
+        cursor = saved;
+        return fail(f.error(), "flushing what was handled");
+      }
+    }
     if (auto s = source_.save_cursor(name_, cursor); s) {
       saved = cursor;
       saved_at = std::chrono::steady_clock::now();
@@ -119,7 +127,7 @@ void CursorConsumer::run() {
     if (cursor != saved && since_save() >= options_.save_interval && !save()) break;
   }
   // What was handled since the last save is acknowledged now, once.
-  if (cursor != saved) (void)source_.save_cursor(name_, cursor);
+  if (cursor != saved && (!flush_ || flush_())) (void)source_.save_cursor(name_, cursor);
 }
 
 }  // namespace parley::eventlog

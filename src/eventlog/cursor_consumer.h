@@ -2,7 +2,7 @@
 // A durable consumer over a log that numbers its events (positions 1, 2, ...):
 // one thread reads the events after the consumer's saved cursor, calls the
 // handler one event at a time, and saves the cursor at most once per
-// save_interval (and when it stops). A
+// save_interval (and when it stops), after the flush (event_log.h) if any. A
 // handler error retries that same event (capped backoff) instead of moving on,
 // so per-conversation order holds and nothing is skipped. At-least-once: after
 // a crash, the events since the last saved cursor are delivered again (at
@@ -60,7 +60,7 @@ class CursorConsumer final : public Consumer {
  public:
   // source must outlive the consumer (or its stop()).
   CursorConsumer(CursorSource& source, std::string name, Handler handler,
-                 CursorConsumerOptions options = {});
+                 CursorConsumerOptions options = {}, Flush flush = {});
   ~CursorConsumer() override { stop(); }
   void stop() override;
 
@@ -73,6 +73,7 @@ class CursorConsumer final : public Consumer {
   std::string name_;
   Handler handler_;
   CursorConsumerOptions options_;
+  Flush flush_;  // before every cursor save; may be empty
   std::atomic<bool> stopping_{false};
   std::mutex mu_;
   std::condition_variable cv_;

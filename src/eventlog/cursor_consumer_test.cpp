@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "eventlog/eventlog_test_support.h"
 #include "eventlog/memory/memory_event_log.h"
 
@@ -115,6 +117,29 @@ TEST(CursorConsumer, AnIdleConsumerSavesAfterTheInterval) {
   ASSERT_TRUE(log.await_cursor_saves(1, 5s));
   (*consumer)->stop();
   EXPECT_EQ(log.cursor_saves(), 1u) << "nothing new to save at stop";
+}
+
+// A consumer with a flush (a handler that batches its writes): the flush runs
+// before the cursor is saved, and when it fails, what was handled since the
+// last save is delivered again instead of being recorded as done.
+TEST(CursorConsumer, AFailedFlushDeliversAgainSinceTheLastSave) {
+  CursorConsumerOptions o = fast();
+  o.save_interval = 0ms;  // a save after every batch
+  MemoryEventLog log(o);
+  ASSERT_TRUE(log.publish({message_event("a", 1), message_event("a", 2)}).ok());
+  std::atomic<int> flushes{0};
+  Recorder got;
+  auto consumer = log.consume("search", got.handler(), [&]() -> Status {
+    if (flushes.fetch_add(1) == 0) return make_error(Errc::unavailable, "refused by the test");
+    return ok_status();
+  });
+  ASSERT_TRUE(consumer.ok());
+  ASSERT_TRUE(got.await(4));
+  ASSERT_TRUE(log.await_cursor_saves(1, 5s));
+  (*consumer)->stop();
+  EXPECT_EQ(got.ids(), (std::vector<std::string>{"a/1/v1", "a/2/v1", "a/1/v1", "a/2/v1"}));
+  EXPECT_EQ(flushes.load(), 2);
+  EXPECT_EQ(log.cursor_saves(), 1u) << "saved only after the flush that worked";
 }
 
 TEST(MemoryEventLog, StoresAnIdOnceAndFailsWhileUnavailable) {

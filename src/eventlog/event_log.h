@@ -46,6 +46,13 @@ struct Event {
 // per consumer, in log order per conversation.
 using Handler = std::function<Status(const Event&)>;
 
+// Optional, beside a handler that batches its writes: called before the
+// consumer records how far it got (a cursor save, an ack). Ok means every
+// event the handler accepted so far is durable; an error delivers again
+// everything since the last recorded position. Called on the consumer's
+// thread. Without one, a handler's ok must mean durable by itself.
+using Flush = std::function<Status()>;
+
 class Consumer {
  public:
   virtual ~Consumer() = default;
@@ -62,7 +69,8 @@ class EventLog {
   virtual Status publish(const std::vector<Event>& events) = 0;
   // A durable, named consumer: resumes after its last acknowledged event,
   // across restarts of the process.
-  virtual Result<std::unique_ptr<Consumer>> consume(const std::string& name, Handler handler) = 0;
+  virtual Result<std::unique_ptr<Consumer>> consume(const std::string& name, Handler handler,
+                                                    Flush flush = {}) = 0;
   // False while the log cannot be reached (for /readyz).
   virtual bool healthy() const = 0;
 };

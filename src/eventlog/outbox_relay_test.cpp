@@ -115,8 +115,9 @@ class LostAnswerLog final : public EventLog {
     if (lose_next_.exchange(false)) return make_error(Errc::unavailable, "answer lost");
     return ok_status();
   }
-  Result<std::unique_ptr<Consumer>> consume(const std::string& n, Handler h) override {
-    return inner_.consume(n, std::move(h));
+  Result<std::unique_ptr<Consumer>> consume(const std::string& n, Handler h,
+                                            Flush f) override {
+    return inner_.consume(n, std::move(h), std::move(f));
   }
   bool healthy() const override { return true; }
   MemoryEventLog inner_;

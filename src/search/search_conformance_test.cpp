@@ -159,6 +159,23 @@ TEST_P(SearchConformance, AnEditIsReindexed) {
   EXPECT_EQ(hits("midnight"), Hits{"c1/1"});
 }
 
+// Staged in one batch (the embedded consumer's way), in log order: a
+// create, its edit, another create, a delete; after the flush the index is
+// as if each had been indexed alone.
+TEST_P(SearchConformance, AStagedBatchIsIndexedInOrderByTheFlush) {
+  must(index_->stage(message_event(eventlog::kMessageCreated, "c1", 1, 1, "draft words")));
+  must(index_->stage(message_event(eventlog::kMessageEdited, "c1", 1, 2, "final words")));
+  must(index_->stage(message_event(eventlog::kMessageCreated, "c1", 2, 1, "other words")));
+  must(index_->stage(message_event(eventlog::kMessageDeleted, "c1", 2, 2, "", true)));
+  must(index_->flush());
+  EXPECT_EQ(hits("draft"), Hits{});
+  EXPECT_EQ(hits("words"), Hits{"c1/1"});
+  // A malformed event is refused at stage(), not at the flush.
+  eventlog::Event bad{"c1/3/v1", eventlog::kMessageCreated, "c1", 3, "{not json"};
+  EXPECT_EQ(index_->stage(bad).error().code, Errc::bad_request);
+  must(index_->flush());
+}
+
 TEST_P(SearchConformance, ADeletedMessageIsNeverFound) {
   created("c1", 1, "secret plan");
   created("c1", 2, "public plan");
@@ -345,6 +362,25 @@ INSTANTIATE_TEST_SUITE_P(Backends, SearchConformance,
                          ::testing::Values(Backend{"Sqlite", open_sqlite, true},
                                            Backend{"Postgres", open_postgres, false}),
                          [](const auto& info) { return info.param.name; });
+
+// SQLite batches: what is staged is invisible until the flush commits it
+// (one transaction, one fsync), and a full batch commits by itself.
+TEST(SqliteSearchIndex, StagedEventsCommitAtTheFlushOrWhenTheBatchIsFull) {
+  Scratch scratch;
+  auto index = open_sqlite(scratch);
+  ASSERT_NE(index, nullptr);
+  auto count = [&](const std::string& q) {
+    return must(index->search(SearchQuery{{"c1"}, q, 100, {}})).results.size();
+  };
+  must(index->stage(message_event(eventlog::kMessageCreated, "c1", 1, 1, "staged")));
+  EXPECT_EQ(count("staged"), 0u);
+  must(index->flush());
+  EXPECT_EQ(count("staged"), 1u);
+
+  for (std::size_t i = 0; i < SqliteSearchIndex::kMaxStaged; ++i)
+    must(index->stage(message_event(eventlog::kMessageCreated, "c1", 10 + static_cast<std::int64_t>(i), 1, "bulk")));
+  EXPECT_EQ(count("bulk"), 100u) << "a full batch commits without a flush (first page of 100)";
+}
 
 }  // namespace
 }  // namespace parley::search

@@ -60,6 +60,14 @@ class SearchIndex {
   // unavailable / internal when the index could not be written (retry).
   virtual Status index(const eventlog::Event& event) = 0;
 
+  // Batched indexing for a consumer with a flush (eventlog/event_log.h):
+  // stage() checks an event as index() does but may only queue its write;
+  // flush() makes everything staged durable and visible (on error, nothing
+  // staged since the last flush may be counted on). By default, stage() is
+  // index(). Not mixed with index() by callers.
+  virtual Status stage(const eventlog::Event& event) { return index(event); }
+  virtual Status flush() { return ok_status(); }
+
   // Ranked matches in query.conversation_ids. bad_request for a cursor this
   // index did not make. A page is cut by keyset (score, seq, conversation),
   // not by offset, so paging never repeats or skips a message while the index

@@ -6,7 +6,7 @@
 namespace parley::search {
 
 Status SearchIndexer::operator()(const eventlog::Event& event) const {
-  auto done = index_->index(event);
+  auto done = mode_ == Mode::batched ? index_->stage(event) : index_->index(event);
   if (done) {
     metric::indexed.inc();
     return done;
@@ -21,6 +21,18 @@ Status SearchIndexer::operator()(const eventlog::Event& event) const {
   log->warn("indexing event {} failed, to be redelivered: {}", event.id, done.error().message);
   metric::index_failures.inc();
   return done;
+}
+
+eventlog::Flush SearchIndexer::flusher() const {
+  return [index = index_]() -> Status {
+    auto done = index->flush();
+    if (!done) {
+      static const auto log = component_logger("search");
+      log->warn("committing indexed events failed, to be redelivered: {}", done.error().message);
+      metric::index_failures.inc();
+    }
+    return done;
+  };
 }
 
 }  // namespace parley::search

@@ -1,6 +1,10 @@
 #pragma once
 // The event-log consumer that feeds a SearchIndex: an eventlog::Handler.
 //   log.consume("search", search::SearchIndexer(index));
+// or, batching the index's writes (one commit per cursor save, not per
+// event; the embedded server does this):
+//   SearchIndexer indexer(index, SearchIndexer::Mode::batched);
+//   log.consume("search", indexer, indexer.flusher());
 // An event that can never be indexed (malformed) is logged by id and
 // acknowledged, so it cannot block its conversation's later events forever;
 // a failed write asks for redelivery.
@@ -11,11 +15,16 @@ namespace parley::search {
 
 class SearchIndexer {
  public:
-  explicit SearchIndexer(SearchIndex& index) : index_(&index) {}
+  enum class Mode { each, batched };
+  explicit SearchIndexer(SearchIndex& index, Mode mode = Mode::each)
+      : index_(&index), mode_(mode) {}
   Status operator()(const eventlog::Event& event) const;
+  // The consumer's flush for Mode::batched.
+  eventlog::Flush flusher() const;
 
  private:
   SearchIndex* index_;  // not owned; outlives the consumer
+  Mode mode_;
 };
 
 }  // namespace parley::search

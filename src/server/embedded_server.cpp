@@ -196,7 +196,10 @@ int run_embedded(const Config& config, const std::function<void(const std::strin
   // stop first.
   std::unique_ptr<eventlog::Consumer> search_consumer;
   if (event_log && !backends->cluster) {
-    auto c = event_log->consume("search", search::SearchIndexer(**search_index));
+    // Batched: one index commit per cursor save; per event, the index's
+    // fsyncs held it to ~600 events/s under load (docs/performance.md).
+    search::SearchIndexer indexer(**search_index, search::SearchIndexer::Mode::batched);
+    auto c = event_log->consume("search", indexer, indexer.flusher());
     if (!c) {
       log->error("search consumer: {}", c.error().message);
       return 2;

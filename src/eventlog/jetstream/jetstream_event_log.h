@@ -60,7 +60,8 @@ class JetStreamEventLog final : public EventLog {
   ~JetStreamEventLog() override;
 
   Status publish(const std::vector<Event>& events) override;
-  Result<std::unique_ptr<Consumer>> consume(const std::string& name, Handler handler) override;
+  Result<std::unique_ptr<Consumer>> consume(const std::string& name, Handler handler,
+                                            Flush flush = {}) override;
   bool healthy() const override;
 
   const JetStreamOptions& options() const { return options_; }

@@ -137,6 +137,24 @@ TEST_F(JetStreamTest, AnUnacknowledgedEventComesAgain) {
   EXPECT_EQ(second.ids(), (std::vector<std::string>{"a/1/v1", "a/2/v1"}));
 }
 
+// A message is acked on its own once handled, so a consumer's flush runs
+// after each; one that fails leaves the message unacked, and it comes again.
+TEST_F(JetStreamTest, TheFlushRunsBeforeEachAckAndAFailedOneRedelivers) {
+  ASSERT_TRUE(log_->publish({message_event("a", 1), message_event("a", 2)}).ok());
+  std::atomic<int> flushes{0};
+  Recorder got;
+  auto consumer = log_->consume("flushing", got.handler(), [&]() -> Status {
+    if (flushes.fetch_add(1) == 0) return make_error(Errc::unavailable, "refused by the test");
+    return ok_status();
+  });
+  ASSERT_TRUE(consumer.ok());
+  ASSERT_TRUE(got.await(3));
+  ASSERT_TRUE(eventually([&] { return flushes.load() >= 3; }));
+  (*consumer)->stop();
+  EXPECT_EQ(got.ids(), (std::vector<std::string>{"a/1/v1", "a/1/v1", "a/2/v1"}));
+  EXPECT_EQ(flushes.load(), 3);
+}
+
 TEST_F(JetStreamTest, ADurableConsumerResumesAfterReopening) {
   ASSERT_TRUE(log_->publish({message_event("a", 1), message_event("a", 2)}).ok());
   {

@@ -166,10 +166,11 @@ void LocalEventLog::trim_if_due() {
 }
 
 Result<std::unique_ptr<Consumer>> LocalEventLog::consume(const std::string& name,
-                                                         Handler handler) {
+                                                         Handler handler, Flush flush) {
   if (name.empty()) return make_error(Errc::bad_request, "consumer name is empty");
-  return std::unique_ptr<Consumer>(
-      std::make_unique<CursorConsumer>(static_cast<CursorSource&>(*this), name, std::move(handler), options_.consumer));
+  return std::unique_ptr<Consumer>(std::make_unique<CursorConsumer>(
+      static_cast<CursorSource&>(*this), name, std::move(handler), options_.consumer,
+      std::move(flush)));
 }
 
 Result<std::int64_t> LocalEventLog::load_cursor(const std::string& name) {

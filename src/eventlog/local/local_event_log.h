@@ -44,7 +44,8 @@ class LocalEventLog final : public EventLog, private CursorSource {
   ~LocalEventLog() override;
 
   Status publish(const std::vector<Event>& events) override;
-  Result<std::unique_ptr<Consumer>> consume(const std::string& name, Handler handler) override;
+  Result<std::unique_ptr<Consumer>> consume(const std::string& name, Handler handler,
+                                            Flush flush = {}) override;
   bool healthy() const override { return true; }
 
   // Events stored, oldest first (tests, tools).

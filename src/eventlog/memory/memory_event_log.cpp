@@ -18,10 +18,11 @@ Status MemoryEventLog::publish(const std::vector<Event>& events) {
 }
 
 Result<std::unique_ptr<Consumer>> MemoryEventLog::consume(const std::string& name,
-                                                          Handler handler) {
+                                                          Handler handler, Flush flush) {
   if (name.empty()) return make_error(Errc::bad_request, "consumer name is empty");
-  return std::unique_ptr<Consumer>(
-      std::make_unique<CursorConsumer>(static_cast<CursorSource&>(*this), name, std::move(handler), consumer_options_));
+  return std::unique_ptr<Consumer>(std::make_unique<CursorConsumer>(
+      static_cast<CursorSource&>(*this), name, std::move(handler), consumer_options_,
+      std::move(flush)));
 }
 
 bool MemoryEventLog::healthy() const {

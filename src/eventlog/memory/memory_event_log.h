@@ -24,7 +24,8 @@ class MemoryEventLog final : public EventLog, private CursorSource {
   ~MemoryEventLog() override = default;
 
   Status publish(const std::vector<Event>& events) override;
-  Result<std::unique_ptr<Consumer>> consume(const std::string& name, Handler handler) override;
+  Result<std::unique_ptr<Consumer>> consume(const std::string& name, Handler handler,
+                                            Flush flush = {}) override;
   bool healthy() const override;
 
   void set_available(bool available);

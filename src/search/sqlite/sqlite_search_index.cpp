@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <utility>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -54,8 +55,8 @@ constexpr const char* kAddText = "INSERT INTO messages_fts (rowid, content) VALU
 Status configure(Db& db, bool writer) {
   if (auto s = db.exec("PRAGMA busy_timeout = 5000"); !s) return s;
   // FULL, not NORMAL, although the index can be rebuilt from the log: the
-  // consumer acknowledges an event once index() returns, and a delete lost
-  // to a power cut would leave a deleted message findable.
+  // consumer acknowledges events once index() or flush() returns, and a
+  // delete lost to a power cut would leave a deleted message findable.
   if (auto s = db.exec("PRAGMA synchronous = FULL"); !s) return s;
   if (!writer) return db.exec("PRAGMA query_only = ON");
   auto mode = db.prepare("PRAGMA journal_mode = WAL");
@@ -89,17 +90,48 @@ Result<std::unique_ptr<SqliteSearchIndex>> SqliteSearchIndex::open(const std::st
 }
 
 Status SqliteSearchIndex::index(const eventlog::Event& event) {
+  if (auto s = stage(event); !s) return s;
+  return flush();
+}
+
+Status SqliteSearchIndex::stage(const eventlog::Event& event) {
   auto message = message_from_event(event);
   if (!message) return message.error();
   if (!*message) return ok_status();
   std::lock_guard lock(write_mu_);
-  return apply(**message);
+  staged_.push_back(std::move(**message));
+  // Committing early is always safe; only a late commit is not.
+  return staged_.size() >= kMaxStaged ? commit_staged() : ok_status();
+}
+
+Status SqliteSearchIndex::flush() {
+  std::lock_guard lock(write_mu_);
+  auto done = commit_staged();
+  // A batch lost since the last flush (a full one committed by stage())
+  // fails this flush too, so the consumer delivers everything since its
+  // last saved position again, that batch included.
+  if (std::exchange(lost_batch_, false) && done)
+    return make_error(Errc::unavailable, "a batch of the search index was not written");
+  return done;
+}
+
+Status SqliteSearchIndex::commit_staged() {
+  if (staged_.empty()) return ok_status();
+  auto staged = std::move(staged_);
+  staged_.clear();
+  auto committed = [&]() -> Status {
+    auto txn = Txn::write(*writer_);
+    if (!txn) return txn.error();
+    for (const auto& m : staged)
+      if (auto s = apply(m); !s) return s;
+    return txn->commit();
+  }();
+  if (!committed) lost_batch_ = true;  // until the next flush reports it
+  return committed;
 }
 
 Status SqliteSearchIndex::apply(const IndexedMessage& m) {
   Db& db = *writer_;
-  auto txn = Txn::write(db);
-  if (!txn) return txn.error();
   std::int64_t doc = 0;
   {
     auto find = db.prepare(kFind);
@@ -130,7 +162,7 @@ Status SqliteSearchIndex::apply(const IndexedMessage& m) {
   if (!m.deleted) {
     if (auto s = db.run(kAddText, doc, std::string_view(m.content)); !s) return s;
   }
-  return txn->commit();
+  return ok_status();
 }
 
 Result<SearchPage> SqliteSearchIndex::search(const SearchQuery& query) {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "search/indexed_message.h"
 #include "search/search_cursor.h"
@@ -21,15 +22,23 @@ class SqliteSearchIndex final : public SearchIndex {
   static Result<std::unique_ptr<SqliteSearchIndex>> open(const std::string& path);
 
   Status index(const eventlog::Event& event) override;
+  // One transaction (one fsync) per flush instead of per event; at most
+  // kMaxStaged are held, more commit at once.
+  Status stage(const eventlog::Event& event) override;
+  Status flush() override;
   Result<SearchPage> search(const SearchQuery& query) override;
+  static constexpr std::size_t kMaxStaged = 512;
 
  private:
   SqliteSearchIndex(std::unique_ptr<store::sqlite::Db> writer,
                     std::unique_ptr<store::sqlite::Db> reader)
       : writer_(std::move(writer)), reader_(std::move(reader)) {}
-  Status apply(const IndexedMessage& m);
+  Status apply(const IndexedMessage& m);  // inside the caller's transaction
+  Status commit_staged();                 // under write_mu_
 
   std::mutex write_mu_;
+  std::vector<IndexedMessage> staged_;  // under write_mu_
+  bool lost_batch_ = false;             // under write_mu_; see flush()
   std::unique_ptr<store::sqlite::Db> writer_;
   std::mutex read_mu_;
   std::unique_ptr<store::sqlite::Db> reader_;
