@@ -13,6 +13,7 @@
 #include "common/ids.h"
 #include "presence/local/local_presence.h"
 #include "service/chat_service.h"
+#include "service/service_test_support.h"
 #include "store/memory/memory_store.h"
 #include "store/store_test_support.h"
 
@@ -21,29 +22,7 @@ namespace {
 
 namespace json = boost::json;
 
-class Device final : public gateway::Connection {
- public:
-  explicit Device(std::string user) : user_(std::move(user)), session_(new_id("s_")) {}
-  const std::string& user_id() const override { return user_; }
-  const std::string& session_id() const override { return session_; }
-  void send(gateway::Frame f, bool) override { frames.push_back(json::parse(*f).as_object()); }
-  void close(std::uint16_t, std::string_view) override {}
-
-  // The message frames of `conversation`.
-  std::vector<json::object> messages(const std::string& conversation) const {
-    std::vector<json::object> out;
-    for (const auto& f : frames)
-      if (f.at("type").as_string() == "message" &&
-          f.at("conversation_id").as_string() == conversation)
-        out.push_back(f);
-    return out;
-  }
-
-  std::vector<json::object> frames;
-
- private:
-  std::string user_, session_;
-};
+using Device = test_support::RecordingDevice;
 
 TEST(CatchUpAuthzTest, ARemovedMemberIsNotCaughtUpOnTheConversation) {
   boost::asio::io_context ioc;

@@ -11,6 +11,7 @@
 #include "common/ids.h"
 #include "presence/local/local_presence.h"
 #include "service/chat_service.h"
+#include "service/service_test_support.h"
 #include "store/memory/memory_store.h"
 
 namespace parley::service {
@@ -19,32 +20,7 @@ namespace {
 namespace json = boost::json;
 constexpr std::string_view kSecret = "admission-secret";
 
-class Device final : public gateway::Connection {
- public:
-  Device(std::string user, std::int64_t expires_s)
-      : user_(std::move(user)), session_(new_id("s_")), expires_s_(expires_s) {}
-  const std::string& user_id() const override { return user_; }
-  const std::string& session_id() const override { return session_; }
-  std::int64_t token_expires_s() const override { return expires_s_; }
-  void send(gateway::Frame f, bool) override { frames.push_back(json::parse(*f).as_object()); }
-  void close(std::uint16_t code, std::string_view reason) override {
-    closed_with = code;
-    close_reason = reason;
-  }
-  std::optional<json::object> last(std::string_view type) const {
-    for (auto it = frames.rbegin(); it != frames.rend(); ++it)
-      if (it->at("type").as_string() == type) return *it;
-    return std::nullopt;
-  }
-
-  std::vector<json::object> frames;
-  int closed_with = 0;
-  std::string close_reason;
-
- private:
-  std::string user_, session_;
-  std::int64_t expires_s_;
-};
+using Device = test_support::RecordingDevice;
 
 class AdmissionTest : public ::testing::Test {
  protected:

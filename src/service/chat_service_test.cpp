@@ -11,6 +11,7 @@
 #include "bus/local/local_bus.h"
 #include "common/ids.h"
 #include "presence/local/local_presence.h"
+#include "service/service_test_support.h"
 #include "store/memory/memory_store.h"
 #include "store/store_test_support.h"
 
@@ -19,29 +20,7 @@ namespace {
 
 namespace json = boost::json;
 
-// A device that records what the service sends it.
-class RecordingConnection final : public gateway::Connection {
- public:
-  RecordingConnection(std::string user) : user_(std::move(user)), session_(new_id("s_")) {}
-  const std::string& user_id() const override { return user_; }
-  const std::string& session_id() const override { return session_; }
-  void send(gateway::Frame f, bool) override { frames.push_back(json::parse(*f).as_object()); }
-  void close(std::uint16_t code, std::string_view) override { closed_with = code; }
-
-  std::vector<json::object> of_type(std::string_view type) const {
-    std::vector<json::object> out;
-    for (const auto& f : frames)
-      if (f.at("type").as_string() == type) out.push_back(f);
-    return out;
-  }
-
-  std::vector<json::object> frames;
-  int closed_with = 0;
-
- private:
-  std::string user_;
-  std::string session_;
-};
+using RecordingConnection = test_support::RecordingDevice;
 
 class ChatServiceTest : public ::testing::Test {
  protected:

@@ -18,6 +18,7 @@
 #include "common/ids.h"
 #include "presence/local/local_presence.h"
 #include "service/chat_service.h"
+#include "service/service_test_support.h"
 #include "store/forwarding_store.h"
 #include "store/memory/memory_store.h"
 #include "store/store_test_support.h"
@@ -92,23 +93,7 @@ class GatedReads final : public store::ForwardingStore {
   std::map<std::string, std::vector<std::thread::id>> callers_;
 };
 
-class Device final : public gateway::Connection {
- public:
-  explicit Device(std::string user) : user_(std::move(user)), session_(new_id("s_")) {}
-  const std::string& user_id() const override { return user_; }
-  const std::string& session_id() const override { return session_; }
-  void send(gateway::Frame f, bool) override { frames.push_back(json::parse(*f).as_object()); }
-  void close(std::uint16_t, std::string_view) override {}
-  std::size_t count(std::string_view type) const {
-    std::size_t n = 0;
-    for (const auto& f : frames) n += f.at("type").as_string() == type;
-    return n;
-  }
-  std::vector<json::object> frames;
-
- private:
-  std::string user_, session_;
-};
+using Device = test_support::RecordingDevice;
 
 class SubscriptionListingTest : public ::testing::Test {
  protected:
