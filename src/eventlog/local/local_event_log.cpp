@@ -59,7 +59,9 @@ Result<std::unique_ptr<LocalEventLog>> LocalEventLog::open(const std::string& pa
                                                            LocalEventLogOptions options) {
   sqlite3* db = nullptr;
   // One write per commit to the WAL (store/sqlite/wal_write_combining_vfs.h).
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+  // NOMUTEX: every use of the connection holds mu_ already.
+  if (sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       store::sqlite::wal_write_combining_vfs()) != SQLITE_OK) {
     std::string why = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);

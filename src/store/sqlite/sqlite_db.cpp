@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "store/sqlite/sqlite_library.h"
+
 namespace parley::store::sqlite {
 
 // ---- Stmt ----
@@ -50,6 +52,7 @@ std::string Stmt::text(int column) const {
 // ---- Db ----
 
 Result<std::unique_ptr<Db>> Db::open(const std::string& path, const char* vfs) {
+  configure_library();
   sqlite3* raw = nullptr;
   // NOMUTEX: each Db is used under its owner's mutex, so SQLite's own
   // per-connection locking would only add cost.

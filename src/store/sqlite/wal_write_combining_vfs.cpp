@@ -1,5 +1,7 @@
 #include "store/sqlite/wal_write_combining_vfs.h"
 
+#include "store/sqlite/sqlite_library.h"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -270,6 +272,7 @@ const char* wal_write_combining_vfs() {
   static std::once_flag once;
   static sqlite3_vfs vfs{};
   std::call_once(once, [] {
+    configure_library();  // before sqlite3_vfs_find initialises SQLite
     sqlite3_vfs* inner = inner_vfs();
     // Version 2 at most: the system-call overrides of version 3 are for
     // tests of the inner VFS and are not forwarded.
