@@ -12,6 +12,7 @@ packages=(
   build-essential cmake ccache pkg-config git
   libboost1.81-dev libboost-json1.81-dev   # Asio, Beast, JSON (1.81, not the default 1.74)
   libsqlite3-dev libssl-dev                # embedded store, JWT HMAC
+  libjemalloc-dev                          # the server's allocator (docs/performance.md)
   libpq-dev                                # PostgreSQL store (cluster mode)
   libcurl4-openssl-dev                     # push providers: HTTPS, HTTP/2 (APNs)
   libhiredis-dev                           # Redis bus and presence (cluster mode)
