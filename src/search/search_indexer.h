@@ -1,8 +1,9 @@
 #pragma once
 // The event-log consumer that feeds a SearchIndex: an eventlog::Handler.
 //   log.consume("search", search::SearchIndexer(index));
-// or, batching the index's writes (one commit per cursor save, not per
-// event; the embedded server does this):
+// or, batching the index's writes (one commit per cursor save or per
+// JetStream fetch, not per event; the embedded server and the `search`
+// worker do this):
 //   SearchIndexer indexer(index, SearchIndexer::Mode::batched);
 //   log.consume("search", indexer, indexer.flusher());
 // An event that can never be indexed (malformed) is logged by id and

@@ -20,8 +20,12 @@ worker::WorkerSpec search_worker() {
         auto index = open_search_index(it->second, ctx.data_dir);
         if (!index) return index.error();
         std::shared_ptr<SearchIndex> shared = std::move(index).value();
+        // Batched: one write per fetched batch of events, flushed before
+        // the batch is acknowledged.
+        const SearchIndexer indexer(*shared, SearchIndexer::Mode::batched);
+        ctx.flush = [shared, flush = indexer.flusher()] { return flush(); };
         return eventlog::Handler(
-            [shared](const eventlog::Event& e) { return SearchIndexer(*shared)(e); });
+            [shared, indexer](const eventlog::Event& e) { return indexer(e); });
       }};
 }
 

@@ -67,9 +67,9 @@ TEST_F(EventsFileTest, TheRegisteredWorkerNeedsAFileAndWritesThere) {
   const WorkerSpec* spec = WorkerRegistry::builtin().find("events-file");
   ASSERT_NE(spec, nullptr);
   eventlog::MemoryEventLog log;
-  WorkerContext no_file{"events-file", log, nullptr, "", "", {}};
+  WorkerContext no_file{"events-file", log, nullptr, "", "", {}, {}};
   EXPECT_FALSE(spec->make(no_file).ok());
-  WorkerContext ctx{"events-file", log, nullptr, "", path_.string(), {}};
+  WorkerContext ctx{"events-file", log, nullptr, "", path_.string(), {}, {}};
   auto handler = spec->make(ctx);
   ASSERT_TRUE(handler.ok());
   ASSERT_TRUE((*handler)(event("b", 1)).ok());

@@ -100,7 +100,7 @@ int WorkerCommand::run() {
     if (!s) return fail("store: " + s.error().message);
     store = std::move(s).value();
   }
-  WorkerContext ctx{name_, **log, store.get(), data_, file_, {}};
+  WorkerContext ctx{name_, **log, store.get(), data_, file_, {}, {}};
   for (const auto& p : params_) {
     auto eq = p.find('=');
     if (eq == std::string::npos) return fail("--param wants key=value, got " + p);
@@ -109,7 +109,7 @@ int WorkerCommand::run() {
   auto handler = spec->make(ctx);
   if (!handler) return fail(name_ + ": " + handler.error().message);
   const std::string consumer_name = consumer_.empty() ? name_ : consumer_;
-  auto consumer = (*log)->consume(consumer_name, std::move(handler).value());
+  auto consumer = (*log)->consume(consumer_name, std::move(handler).value(), ctx.flush);
   if (!consumer) return fail("consume: " + consumer.error().message);
   // Scripts and tests wait for this line.
   std::cout << "worker " << name_ << " consuming as " << consumer_name << std::endl;

@@ -21,6 +21,9 @@ struct WorkerContext {
   std::string data_dir;                      // --data
   std::string file;                          // --file (e.g. events-file's output)
   std::map<std::string, std::string> params;  // --param key=value
+  // Set by a factory whose handler batches its writes: the consumer calls it
+  // before it acknowledges what was handled (eventlog::Flush).
+  eventlog::Flush flush;
 };
 
 // Builds the handler; an Error is a misconfiguration (exit code 2). A handler

@@ -164,16 +164,8 @@ Result<std::unique_ptr<Consumer>> JetStreamEventLog::consume(const std::string& 
   if (name.empty() || name.find_first_of(".*> \t") != std::string::npos) {
     return make_error(Errc::bad_request, "consumer name must be non-empty without . * > or spaces");
   }
-  if (flush) {
-    // Each message is acknowledged on its own once handled: make it durable
-    // first.
-    handler = [handle = std::move(handler), flush = std::move(flush)](const Event& e) {
-      auto s = handle(e);
-      return s ? flush() : s;
-    };
-  }
-  return std::unique_ptr<Consumer>(
-      std::make_unique<JetStreamConsumer>(*this, js_.get(), name, std::move(handler)));
+  return std::unique_ptr<Consumer>(std::make_unique<JetStreamConsumer>(
+      *this, js_.get(), name, std::move(handler), std::move(flush)));
 }
 
 }  // namespace parley::eventlog

@@ -11,8 +11,10 @@
 //
 // consume(name) is a durable pull consumer with explicit acks over every
 // partition (so stream order = per-conversation order): fetches a batch,
-// handles one event at a time, acks each; a handler error retries that same
-// event (keeping it in progress so it is not redelivered elsewhere); stop()
+// handles one event at a time, acks each (with a Flush: flushes once for the
+// batch, then acks all of it; a failed flush handles the batch again); a
+// handler error retries that same event (keeping it, and the batch's unacked
+// ones, in progress so they are not redelivered elsewhere); stop()
 // naks what was fetched and not handled so the next consumer of the name gets
 // it at once. An event whose consumer died unacked comes again after
 // ack_wait, possibly after later ones: handlers must be idempotent and

@@ -1,6 +1,11 @@
 #include "search/postgres/pg_search_index.h"
 
 #include <algorithm>
+#include <map>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "search/postgres/pg_search_schema.h"
 #include "search/search_cursor.h"
@@ -34,6 +39,52 @@ const Statement kUpsert{
     "   deleted = EXCLUDED.deleted, content = EXCLUDED.content"
     " WHERE m.version < EXCLUDED.version AND NOT m.deleted",
     {text, int8, text, int8, boolean, text}};
+
+// kUpsert for a batch: one row per message, its columns as parallel arrays
+// (text, cast here: Params sends text arrays only). A statement may change a
+// row once, so the batch holds each (conversation_id, seq) once
+// (latest_versions below); the WHERE is kUpsert's.
+const Statement kUpsertBatch{
+    "parley_search_upsert_batch",
+    "INSERT INTO search_messages AS m (conversation_id, seq, message_id, version, deleted, content)"
+    " SELECT c, s::int8, id, v::int8, d::boolean, t"
+    " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])"
+    "   AS u(c, s, id, v, d, t)"
+    " ON CONFLICT (conversation_id, seq) DO UPDATE SET"
+    "   message_id = EXCLUDED.message_id, version = EXCLUDED.version,"
+    "   deleted = EXCLUDED.deleted, content = EXCLUDED.content"
+    " WHERE m.version < EXCLUDED.version AND NOT m.deleted",
+    {text_array, text_array, text_array, text_array, text_array, text_array}};
+
+// What the batch leaves of each message when applied in order under
+// kUpsert's rule (a higher version replaces, a deleted one stays deleted).
+std::vector<const IndexedMessage*> latest_versions(std::span<const IndexedMessage> batch) {
+  std::vector<const IndexedMessage*> out;
+  std::map<std::pair<std::string_view, std::int64_t>, std::size_t> at;
+  for (const auto& m : batch) {
+    auto [it, fresh] = at.try_emplace({m.conversation_id, m.seq}, out.size());
+    if (fresh) {
+      out.push_back(&m);
+    } else if (const IndexedMessage*& kept = out[it->second];
+               m.version > kept->version && !kept->deleted) {
+      kept = &m;
+    }
+  }
+  return out;
+}
+
+// The message an event carries, or bad_request when PostgreSQL text cannot
+// hold its ids or text (they could never be searched for either).
+Result<std::optional<IndexedMessage>> storable_message(const eventlog::Event& event) {
+  auto message = message_from_event(event);
+  if (!message || !*message) return message;
+  const IndexedMessage& m = **message;
+  if (!store::pg::storable_text(m.conversation_id) || !store::pg::storable_text(m.message_id) ||
+      !store::pg::storable_text(m.content)) {
+    return make_error(Errc::bad_request, "event is not a message: text PostgreSQL cannot store");
+  }
+  return message;
+}
 
 // $1 tsquery text (search_text.h: quoted words ORed), $2 conversation ids.
 // Scores are ts_rank scaled to an integer (search_cursor.h). Keyset: $3 false
@@ -80,20 +131,46 @@ Result<std::unique_ptr<PgSearchIndex>> PgSearchIndex::open(const std::string& ur
 }
 
 Status PgSearchIndex::index(const eventlog::Event& event) {
-  auto message = message_from_event(event);
+  auto message = storable_message(event);
   if (!message) return message.error();
   if (!*message) return ok_status();
   const IndexedMessage& m = **message;
-  // Ids PostgreSQL text cannot hold could never be searched for either.
-  if (!store::pg::storable_text(m.conversation_id) || !store::pg::storable_text(m.message_id) ||
-      !store::pg::storable_text(m.content)) {
-    return make_error(Errc::bad_request, "event is not a message: text PostgreSQL cannot store");
-  }
   Params params;
   params.text(m.conversation_id).int64(m.seq).text(m.message_id).int64(m.version);
   params.boolean(m.deleted).text(m.content);
   std::lock_guard lock(write_mu_);
   auto done = writer_->query(kUpsert, params);
+  if (!done) return done.error();
+  return ok_status();
+}
+
+Status PgSearchIndex::stage(const eventlog::Event& event) {
+  auto message = storable_message(event);
+  if (!message) return message.error();
+  if (!*message) return ok_status();
+  std::lock_guard lock(write_mu_);
+  return staged_.add(std::move(**message));
+}
+
+Status PgSearchIndex::flush() {
+  std::lock_guard lock(write_mu_);
+  return staged_.flush();
+}
+
+Status PgSearchIndex::write(std::span<const IndexedMessage> batch) {
+  std::vector<std::string> columns[6];
+  for (const IndexedMessage* m : latest_versions(batch)) {
+    columns[0].push_back(m->conversation_id);
+    columns[1].push_back(std::to_string(m->seq));
+    columns[2].push_back(m->message_id);
+    columns[3].push_back(std::to_string(m->version));
+    columns[4].push_back(m->deleted ? "t" : "f");
+    columns[5].push_back(m->content);
+  }
+  Params params;
+  for (const auto& column : columns) params.text_array(column);
+  // One statement: atomic, and durable when it returns (synchronous_commit).
+  auto done = writer_->query(kUpsertBatch, params);
   if (!done) return done.error();
   return ok_status();
 }

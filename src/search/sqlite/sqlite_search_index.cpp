@@ -3,9 +3,9 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <utility>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
+#include <utility>
 
 #include "search/search_text.h"
 #include "search/sqlite/sqlite_search_schema.h"
@@ -99,35 +99,20 @@ Status SqliteSearchIndex::stage(const eventlog::Event& event) {
   if (!message) return message.error();
   if (!*message) return ok_status();
   std::lock_guard lock(write_mu_);
-  staged_.push_back(std::move(**message));
-  // Committing early is always safe; only a late commit is not.
-  return staged_.size() >= kMaxStaged ? commit_staged() : ok_status();
+  return staged_.add(std::move(**message));
 }
 
 Status SqliteSearchIndex::flush() {
   std::lock_guard lock(write_mu_);
-  auto done = commit_staged();
-  // A batch lost since the last flush (a full one committed by stage())
-  // fails this flush too, so the consumer delivers everything since its
-  // last saved position again, that batch included.
-  if (std::exchange(lost_batch_, false) && done)
-    return make_error(Errc::unavailable, "a batch of the search index was not written");
-  return done;
+  return staged_.flush();
 }
 
-Status SqliteSearchIndex::commit_staged() {
-  if (staged_.empty()) return ok_status();
-  auto staged = std::move(staged_);
-  staged_.clear();
-  auto committed = [&]() -> Status {
-    auto txn = Txn::write(*writer_);
-    if (!txn) return txn.error();
-    for (const auto& m : staged)
-      if (auto s = apply(m); !s) return s;
-    return txn->commit();
-  }();
-  if (!committed) lost_batch_ = true;  // until the next flush reports it
-  return committed;
+Status SqliteSearchIndex::write(std::span<const IndexedMessage> batch) {
+  auto txn = Txn::write(*writer_);
+  if (!txn) return txn.error();
+  for (const auto& m : batch)
+    if (auto s = apply(m); !s) return s;
+  return txn->commit();
 }
 
 Status SqliteSearchIndex::apply(const IndexedMessage& m) {

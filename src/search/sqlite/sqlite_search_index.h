@@ -6,12 +6,14 @@
 // commit without waiting for the indexer's fsync.
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "search/indexed_message.h"
 #include "search/search_cursor.h"
 #include "search/search_index.h"
+#include "search/staged_messages.h"
 #include "store/sqlite/sqlite_db.h"
 
 namespace parley::search {
@@ -34,11 +36,12 @@ class SqliteSearchIndex final : public SearchIndex {
                     std::unique_ptr<store::sqlite::Db> reader)
       : writer_(std::move(writer)), reader_(std::move(reader)) {}
   Status apply(const IndexedMessage& m);  // inside the caller's transaction
-  Status commit_staged();                 // under write_mu_
+  // One transaction for the batch; under write_mu_.
+  Status write(std::span<const IndexedMessage> batch);
 
   std::mutex write_mu_;
-  std::vector<IndexedMessage> staged_;  // under write_mu_
-  bool lost_batch_ = false;             // under write_mu_; see flush()
+  StagedMessages staged_{kMaxStaged,
+                         [this](auto batch) { return write(batch); }};  // under write_mu_
   std::unique_ptr<store::sqlite::Db> writer_;
   std::mutex read_mu_;
   std::unique_ptr<store::sqlite::Db> reader_;
