@@ -143,8 +143,13 @@ TEST_F(SlowReader, StoppedClientIsDroppedAndOthersStayFast) {
   EXPECT_GE(metric_value(metrics, "parley_slow_client_disconnects_total"), 1)
       << "the stopped reader was never dropped";
 
-  // Memory stayed bounded: not the 8 MiB of content bob could not take.
-  EXPECT_LT(rss_after - rss_before, 64 * 1024) << "server RSS grew by " << rss_after - rss_before << " KiB";
+  // Memory stayed bounded. A coarse guard against gross growth only (bob's
+  // 8 MiB alone would not show): the store's page cache (64 MiB per
+  // connection, by design) grows with the ~16 MiB of messages and outbox
+  // rows this writes, and the allocator keeps pages it freed. Measured on the dev VM: 43-45
+  // MiB of growth with glibc's malloc, 47-54 MiB with jemalloc, 70 MiB once
+  // under CI load. The queue bound itself is what the disconnect above shows.
+  EXPECT_LT(rss_after - rss_before, 96 * 1024) << "server RSS grew by " << rss_after - rss_before << " KiB";
   // The others kept a low latency: ack p99 under a loose bound for a loaded CI box.
   std::vector<std::int64_t> lat;
   for (auto& a : ra.acks) lat.push_back(a.latency.count());
