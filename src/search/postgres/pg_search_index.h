@@ -9,9 +9,9 @@
 #include <span>
 #include <string>
 
+#include "common/staged_batch.h"
 #include "search/indexed_message.h"
 #include "search/search_index.h"
-#include "search/staged_messages.h"
 #include "store/postgres/pg_connection.h"
 
 namespace parley::search {
@@ -37,7 +37,7 @@ class PgSearchIndex final : public SearchIndex {
   Status write(std::span<const IndexedMessage> batch);
 
   std::mutex write_mu_;
-  StagedMessages staged_{kMaxStaged, [this](auto batch) { return write(batch); }};
+  StagedBatch<IndexedMessage> staged_{kMaxStaged, [this](auto batch) { return write(batch); }};
   std::unique_ptr<store::pg::Conn> writer_;
   std::mutex read_mu_;
   std::unique_ptr<store::pg::Conn> reader_;

@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "common/staged_batch.h"
 #include "search/indexed_message.h"
 #include "search/search_cursor.h"
 #include "search/search_index.h"
-#include "search/staged_messages.h"
 #include "store/sqlite/sqlite_db.h"
 
 namespace parley::search {
@@ -40,8 +40,8 @@ class SqliteSearchIndex final : public SearchIndex {
   Status write(std::span<const IndexedMessage> batch);
 
   std::mutex write_mu_;
-  StagedMessages staged_{kMaxStaged,
-                         [this](auto batch) { return write(batch); }};  // under write_mu_
+  StagedBatch<IndexedMessage> staged_{
+      kMaxStaged, [this](auto batch) { return write(batch); }};  // under write_mu_
   std::unique_ptr<store::sqlite::Db> writer_;
   std::mutex read_mu_;
   std::unique_ptr<store::sqlite::Db> reader_;
