@@ -1,6 +1,10 @@
 #include "push/push_notifier.h"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "common/log.h"
 
@@ -27,6 +31,11 @@ std::string preview_of(std::string_view text, std::size_t max_chars) {
 }
 
 Status PushNotifier::handle(const eventlog::Event& event) {
+  if (auto s = stage(event); !s) return s;
+  return flush();
+}
+
+Status PushNotifier::stage(const eventlog::Event& event) {
   if (event.type != eventlog::kMessageCreated) return ok_status();
   boost::system::error_code ec;
   auto body = json::parse(event.body, ec);
@@ -36,27 +45,42 @@ Status PushNotifier::handle(const eventlog::Event& event) {
     return ok_status();
   }
   const auto& m = body.get_object();
-  PushMessage base;
-  base.conversation_id = event.conversation_id;
-  base.seq = event.seq;
-  base.sender_id = string_field(m, "sender_id");
-  base.message_id = string_field(m, "message_id");
-  if (options_.preview) base.preview = preview_of(string_field(m, "content"), options_.preview_chars);
+  PushMessage p;
+  p.conversation_id = event.conversation_id;
+  p.seq = event.seq;
+  p.sender_id = string_field(m, "sender_id");
+  p.message_id = string_field(m, "message_id");
+  if (options_.preview) p.preview = preview_of(string_field(m, "content"), options_.preview_chars);
+  return staged_.add(std::move(p));
+}
 
-  auto members = store_.member_ids(event.conversation_id);
-  if (!members) {
-    if (members.error().code == make_error_code(Errc::not_found)) return ok_status();
-    return members.error();  // unavailable and the like: try again later
-  }
-  std::vector<std::string> others;
-  for (auto& id : *members)
-    if (id != base.sender_id) others.push_back(std::move(id));
-  if (others.empty()) return ok_status();
-  for (const auto& state : presence_.query(others)) {
-    if (state.online) continue;
-    PushMessage p = base;
-    p.user_id = state.user_id;
-    dispatcher_.submit(std::move(p));  // a full queue drops and counts: never blocks the log
+Status PushNotifier::flush() { return staged_.flush(); }
+
+Status PushNotifier::hand_on(std::span<const PushMessage> batch) {
+  // Every conversation's members in one question (one round trip in
+  // cluster mode); one gone since has nobody to tell.
+  std::vector<std::string> conversations;
+  for (const auto& p : batch) conversations.push_back(p.conversation_id);
+  std::sort(conversations.begin(), conversations.end());
+  conversations.erase(std::unique(conversations.begin(), conversations.end()), conversations.end());
+  auto members = store_.members_of(conversations);
+  if (!members) return members.error();  // unavailable and the like: delivered again later
+  std::set<std::string> users;
+  for (const auto& [id, ids] : *members) users.insert(ids.begin(), ids.end());
+  if (users.empty()) return ok_status();
+  // Everyone's presence in one query.
+  std::set<std::string, std::less<>> offline;
+  for (auto& state : presence_.query(std::vector<std::string>(users.begin(), users.end())))
+    if (!state.online) offline.insert(std::move(state.user_id));
+  for (const auto& base : batch) {
+    auto to = members->find(base.conversation_id);
+    if (to == members->end()) continue;
+    for (const auto& id : to->second) {
+      if (id == base.sender_id || !offline.contains(id)) continue;
+      PushMessage p = base;
+      p.user_id = id;
+      dispatcher_.submit(std::move(p));  // a full queue drops and counts: never blocks the log
+    }
   }
   return ok_status();
 }

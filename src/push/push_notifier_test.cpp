@@ -9,6 +9,7 @@
 #include "presence/local/local_presence.h"
 #include "push/memory/memory_device_registry.h"
 #include "push/testing/recording_provider.h"
+#include "store/forwarding_store.h"
 #include "store/memory/memory_store.h"
 
 namespace parley::push {
@@ -59,7 +60,8 @@ class Notifier : public ::testing::Test {
   presence::LocalPresence presence_;
   MemoryDeviceRegistry registry_;
   testing::RecordingProvider provider_;
-  PushDispatcher dispatcher_{registry_, {nullptr, &provider_, nullptr, nullptr}, {1, 100, 0ms, 1, 10ms}};
+  PushDispatcher dispatcher_{
+      registry_, {nullptr, &provider_, nullptr, nullptr}, {1, 100, 0ms, 1, 10ms}};
 };
 
 TEST_F(Notifier, OfflineMembersButNotTheSenderGetAPush) {
@@ -95,6 +97,75 @@ TEST_F(Notifier, OtherEventsAndUnknownConversationsAreAcknowledgedQuietly) {
   auto garbled = created("alice", 1, "x");
   garbled.body = "{not json";
   EXPECT_TRUE(n.handle(garbled));
+  ASSERT_TRUE(dispatcher_.wait_idle(5s));
+  EXPECT_TRUE(provider_.calls().empty());
+}
+
+// Counts member queries, and fails them on demand.
+class CountingStore : public store::ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  Result<std::vector<std::string>> member_ids(std::string_view conversation_id) override {
+    ++lookups;
+    if (fail) return make_error(Errc::unavailable, "refused by the test");
+    return ForwardingStore::member_ids(conversation_id);
+  }
+  Result<MembersByConversation> members_of(std::span<const std::string> ids) override {
+    ++lookups;
+    if (fail) return make_error(Errc::unavailable, "refused by the test");
+    return ForwardingStore::members_of(ids);
+  }
+  int lookups = 0;
+  bool fail = false;
+};
+
+TEST_F(Notifier, ABatchAsksForMembersOnceAndHandsOnOnlyAtTheFlush) {
+  store::NewConversation pair;
+  pair.id = "c_pair";
+  pair.type = "group";
+  pair.name = "pair";
+  pair.created_by = "carol";
+  pair.members = {"dave"};
+  ASSERT_TRUE(store_.create_conversation(pair));
+  CountingStore counting(store_);
+  PushNotifier n(counting, presence_, dispatcher_, {});
+  ASSERT_TRUE(n.stage(created("alice", 1, "one")));
+  ASSERT_TRUE(n.stage(created("carol", 2, "two")));
+  auto in_pair = created("carol", 1, "three");
+  in_pair.conversation_id = "c_pair";
+  ASSERT_TRUE(n.stage(in_pair));
+  ASSERT_TRUE(dispatcher_.wait_idle(5s));
+  EXPECT_TRUE(provider_.calls().empty()) << "nothing is handed on before the flush";
+  EXPECT_EQ(counting.lookups, 0);
+
+  ASSERT_TRUE(n.flush());
+  ASSERT_TRUE(dispatcher_.wait_idle(5s));
+  EXPECT_EQ(counting.lookups, 1) << "one member query for the batch's two conversations";
+  // Who heard of which conversation: the dispatcher may collapse dave's two
+  // c_team pushes into one (the latest wins).
+  std::set<std::string> got;
+  for (auto& c : provider_.calls()) {
+    got.insert(c.message.user_id + " " + c.message.conversation_id);
+    if (c.message.user_id == "carol") {
+      EXPECT_EQ(c.message.seq, 1) << "not her own message 2";
+    }
+    if (c.message.user_id == "alice") {
+      EXPECT_EQ(c.message.seq, 2) << "not her own message 1";
+    }
+  }
+  // bob is online; each sender is left out of their own message.
+  EXPECT_EQ(got,
+            (std::set<std::string>{"alice c_team", "carol c_team", "dave c_team", "dave c_pair"}));
+}
+
+TEST_F(Notifier, AStoreFailureFailsTheFlushAndHandsNothingOn) {
+  CountingStore counting(store_);
+  counting.fail = true;
+  PushNotifier n(counting, presence_, dispatcher_, {});
+  ASSERT_TRUE(n.stage(created("alice", 1, "one")));
+  EXPECT_FALSE(n.flush()) << "the consumer must deliver the batch again";
+  counting.fail = false;
+  EXPECT_TRUE(n.flush()) << "the failed batch is the consumer's to deliver again, not kept";
   ASSERT_TRUE(dispatcher_.wait_idle(5s));
   EXPECT_TRUE(provider_.calls().empty());
 }

@@ -3,7 +3,8 @@
 // routes over a device registry. The composition root builds one and plugs
 // it in with two lines:
 //   rest_options.modules.push_back(&push->routes());
-//   log.consume("push", [&](const eventlog::Event& e) { return push->handle(e); });
+//   log.consume("push", [&](const eventlog::Event& e) { return push->stage(e); },
+//               [&] { return push->flush(); });
 #include <memory>
 #include <string>
 
@@ -32,8 +33,12 @@ class PushSystem {
   ~PushSystem();
 
   api::RouteModule& routes() { return *routes_; }
-  // The event log consumer's handler (eventlog::Handler).
+  // The event log consumer's handler (eventlog::Handler), one event alone.
   Status handle(const eventlog::Event& event) { return notifier_->handle(event); }
+  // Batched: the consumer's handler and its eventlog::Flush
+  // (push_notifier.h).
+  Status stage(const eventlog::Event& event) { return notifier_->stage(event); }
+  Status flush() { return notifier_->flush(); }
   PushDispatcher& dispatcher() { return *dispatcher_; }
   DeviceRegistry& registry() { return *registry_; }
   // Stops the workers (queued pushes are dropped: the log has them acked,

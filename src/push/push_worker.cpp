@@ -51,7 +51,8 @@ worker::WorkerSpec push_worker() {
       "push notifications for offline members: --store, --param devices=postgres://..., "
       "presence=redis://..., config=PATH",
       [](worker::WorkerContext& ctx) -> Result<eventlog::Handler> {
-        if (!ctx.store) return make_error(Errc::bad_request, "push needs --store (conversation members)");
+        if (!ctx.store)
+          return make_error(Errc::bad_request, "push needs --store (conversation members)");
         auto config = read_config(param(ctx, "config"));
         if (!config) return config.error();
         if (config->vapid_key_file.empty())
@@ -62,7 +63,8 @@ worker::WorkerSpec push_worker() {
         // writes would push to nobody and look healthy.
         std::string devices = param(ctx, "devices");
         if (devices.empty())
-          return make_error(Errc::bad_request, "push needs --param devices=postgres://... (or file:PATH)");
+          return make_error(Errc::bad_request,
+                            "push needs --param devices=postgres://... (or file:PATH)");
         auto registry = open_device_registry(devices, ctx.data_dir);
         if (!registry) return registry.error();
         auto state = std::make_shared<PushWorkerState>();
@@ -84,7 +86,11 @@ worker::WorkerSpec push_worker() {
                                        *state->presence);
         if (!push) return push.error();
         state->push = std::move(*push);
-        return eventlog::Handler([state](const eventlog::Event& e) { return state->push->handle(e); });
+        // Batched: one member query and one presence query per fetched
+        // batch (push_notifier.h).
+        ctx.flush = [state] { return state->push->flush(); };
+        return eventlog::Handler(
+            [state](const eventlog::Event& e) { return state->push->stage(e); });
       }};
 }
 

@@ -234,7 +234,8 @@ int run_embedded(const Config& config, const std::function<void(const std::strin
   std::unique_ptr<eventlog::Consumer> push_consumer;
   if (push_system && event_log && !backends->cluster) {
     auto c = event_log->consume(
-        "push", [p = push_system.get()](const eventlog::Event& e) { return p->handle(e); });
+        "push", [p = push_system.get()](const eventlog::Event& e) { return p->stage(e); },
+        [p = push_system.get()] { return p->flush(); });
     if (!c) {
       log->error("push consumer: {}", c.error().message);
       return 2;

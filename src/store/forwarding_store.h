@@ -28,6 +28,9 @@ class ForwardingStore : public Store {
   Result<std::vector<std::string>> member_ids(std::string_view conversation_id) override {
     return inner_.member_ids(conversation_id);
   }
+  Result<MembersByConversation> members_of(std::span<const std::string> ids) override {
+    return inner_.members_of(ids);
+  }
   Status add_member(std::string_view conversation_id, std::string_view user_id,
                     std::int64_t joined_at) override {
     return inner_.add_member(conversation_id, user_id, joined_at);

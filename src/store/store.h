@@ -7,6 +7,8 @@
 // Reads and membership changes may be called from any thread.
 #include <cstdint>
 #include <climits>
+#include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -180,6 +182,23 @@ class Store {
   virtual Result<std::vector<ConversationSummary>> list_conversations(
       std::string_view user_id, int limit, const std::optional<ListCursor>& after) = 0;
   virtual Result<std::vector<std::string>> member_ids(std::string_view conversation_id) = 0;
+  // member_ids() of several conversations at once, in one round trip where
+  // the backend has round trips (PostgreSQL; a ShardedStore asks each shard
+  // once). Conversations that do not exist are left out. The push notifier
+  // asks for a whole batch of events' conversations.
+  using MembersByConversation = std::map<std::string, std::vector<std::string>, std::less<>>;
+  virtual Result<MembersByConversation> members_of(std::span<const std::string> conversation_ids) {
+    MembersByConversation out;
+    for (const auto& id : conversation_ids) {
+      auto ids = member_ids(id);
+      if (ids) {
+        out[id] = std::move(*ids);
+      } else if (ids.error().code != make_error_code(Errc::not_found)) {
+        return ids.error();
+      }
+    }
+    return out;
+  }
   // conflict when already a member; not_found without the conversation.
   virtual Status add_member(std::string_view conversation_id, std::string_view user_id,
                             std::int64_t joined_at) = 0;

@@ -758,6 +758,20 @@ TEST_P(StoreConformance, AddMember) {
   EXPECT_EQ(code(store_->add_member("nope", "carol", 1)), "not_found");
 }
 
+TEST_P(StoreConformance, MembersOfSeveralConversationsAtOnce) {
+  create(new_group("c1", "alice", {"carol", "bob"}));
+  create(new_direct("d1", "alice", "dave"));
+  create(new_group("c2", "erin", {}));
+  ASSERT_EQ(code(store_->remove_member("c2", "erin")), "ok");  // no members left
+  const std::vector<std::string> ids{"d1", "nope", "c1", "c2", std::string("bad\0id", 6)};
+  auto got = must(store_->members_of(ids));
+  EXPECT_EQ(got, (Store::MembersByConversation{{"c1", {"alice", "bob", "carol"}},
+                                               {"c2", {}},
+                                               {"d1", {"alice", "dave"}}}))
+      << "unknown conversations are left out";
+  EXPECT_TRUE(must(store_->members_of({})).empty());
+}
+
 TEST_P(StoreConformance, DirectConversationsHaveFixedMembers) {
   create(new_direct("d1", "alice", "bob"));
   EXPECT_EQ(code(store_->add_member("d1", "carol", 1)), "bad_request");

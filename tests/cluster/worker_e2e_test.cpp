@@ -301,8 +301,10 @@ TEST_F(ClusterWorkers, PushWorkerPushesOfflineMembersCollapsedAndHonoursMutes) {
   ASSERT_TRUE(wait_live(dan));
   start_worker("push");
 
-  // A burst in the team: ben hears of the first at once and of the last when
-  // the collapse window ends; a message elsewhere is a push of its own.
+  // A burst in the team: ben hears at once of the newest team message the
+  // worker has seen (the first, or a later one when it took several in one
+  // fetched batch) and, when the collapse window ends, of the last if that
+  // was not it; a message elsewhere is a push of its own.
   auto first = send_acked(ann, "ann", team, "one");
   send_acked(ann, "ann", team, "two");
   auto last = send_acked(ann, "ann", team, "three");
@@ -316,11 +318,11 @@ TEST_F(ClusterWorkers, PushWorkerPushesOfflineMembersCollapsedAndHonoursMutes) {
   ASSERT_TRUE(direct->ok()) << direct->error().message;
   ASSERT_NE(last.seq, 0);
 
-  auto got = fake.wait_for(3, 20s);
-  ASSERT_EQ(got.size(), 3u) << "pushes that reached the fake push service";
-  // Nothing more comes: wait past another collapse window.
+  auto got = fake.wait_for(2, 20s);
+  ASSERT_GE(got.size(), 2u) << "pushes that reached the fake push service";
+  // A collapsed push leaves when the window ends; nothing comes after it.
   got = fake.wait_for(4, std::chrono::milliseconds(kCollapseMs + 1000));
-  EXPECT_EQ(got.size(), 3u);
+  ASSERT_LE(got.size(), 3u);
 
   std::vector<json::object> team_pushes, pair_pushes;
   for (const RecordedRequest& r : got) {
@@ -333,11 +335,14 @@ TEST_F(ClusterWorkers, PushWorkerPushesOfflineMembersCollapsedAndHonoursMutes) {
     (payload.at("conversation_id").as_string() == team ? team_pushes : pair_pushes)
         .push_back(payload);
   }
-  ASSERT_EQ(team_pushes.size(), 2u);
-  EXPECT_EQ(team_pushes[0].at("seq").as_int64(), first.seq);
-  EXPECT_EQ(team_pushes[0].at("message_id").as_string(), first.message_id);
-  EXPECT_EQ(team_pushes[1].at("seq").as_int64(), last.seq) << "the collapsed push is the latest";
-  EXPECT_EQ(team_pushes[1].at("sender_id").as_string(), "ann");
+  ASSERT_GE(team_pushes.size(), 1u);
+  ASSERT_LE(team_pushes.size(), 2u) << "at most one push at once and one when the window ends";
+  EXPECT_EQ(team_pushes.back().at("seq").as_int64(), last.seq) << "the latest wins";
+  EXPECT_EQ(team_pushes.back().at("sender_id").as_string(), "ann");
+  if (team_pushes.size() == 2) {
+    EXPECT_GE(team_pushes[0].at("seq").as_int64(), first.seq);
+    EXPECT_LT(team_pushes[0].at("seq").as_int64(), last.seq);
+  }
   ASSERT_EQ(pair_pushes.size(), 1u);
   EXPECT_EQ(pair_pushes[0].at("seq").as_int64(), (*direct)->seq);
   EXPECT_EQ(pair_pushes[0].at("sender_id").as_string(), "cat");

@@ -39,6 +39,15 @@ const Statement kMemberIds{
     {text},
     true};
 
+// kMemberIds for several conversations: a row per member, or one of NULL
+// for a conversation without members.
+const Statement kMembersOf{
+    "parley_members_of",
+    "SELECT c.id, m.user_id FROM conversations c LEFT JOIN members m ON m.conversation_id = c.id "
+    "WHERE c.id = ANY ($1::text[]) ORDER BY c.id, m.user_id",
+    {text_array},
+    true};
+
 // One row beyond the page tells whether more exist in the paging direction;
 // the lateral join tells an unknown conversation (no row) from an empty
 // window (one row of NULL).
@@ -120,6 +129,23 @@ Result<std::optional<std::vector<std::string>>> member_ids(Conn& conn,
     if (!rows->is_null(i, 0)) out.push_back(rows->text(i, 0));
   }
   return std::optional(std::move(out));
+}
+
+Result<Store::MembersByConversation> members_of(Conn& conn,
+                                                std::span<const std::string> conversation_ids) {
+  Store::MembersByConversation out;
+  // Ids PostgreSQL text cannot hold name nothing stored.
+  std::vector<std::string> ids;
+  for (const auto& id : conversation_ids)
+    if (storable_text(id)) ids.push_back(id);
+  if (ids.empty()) return out;
+  auto rows = conn.query(kMembersOf, Params().text_array(ids));
+  if (!rows) return rows.error();
+  for (int i = 0; i < rows->count(); ++i) {
+    auto& members = out[rows->text(i, 0)];
+    if (!rows->is_null(i, 1)) members.push_back(rows->text(i, 1));
+  }
+  return out;
 }
 
 Result<std::optional<MessagePage>> messages(Conn& conn, std::string_view conversation_id,

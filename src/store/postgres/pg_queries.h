@@ -3,6 +3,7 @@
 // and an Error is always a storage failure, so the caller decides what
 // absence means. Every statement here is resend_safe.
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,9 @@ Result<std::vector<ConversationSummary>> list_conversations(Conn& conn, std::str
 // nullopt without the conversation.
 Result<std::optional<std::vector<std::string>>> member_ids(Conn& conn,
                                                            std::string_view conversation_id);
+// Several conversations' members in one round trip; unknown ones left out.
+Result<Store::MembersByConversation> members_of(Conn& conn,
+                                                std::span<const std::string> conversation_ids);
 
 // nullopt without the conversation.
 Result<std::optional<MessagePage>> messages(Conn& conn, std::string_view conversation_id,

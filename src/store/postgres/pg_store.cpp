@@ -205,6 +205,11 @@ Result<std::vector<std::string>> PostgresStore::member_ids(std::string_view conv
   return std::move(**ids);
 }
 
+Result<Store::MembersByConversation> PostgresStore::members_of(std::span<const std::string> ids) {
+  std::lock_guard lock(read_mu_);
+  return pg::members_of(*reader_, ids);
+}
+
 Result<MessagePage> PostgresStore::messages(std::string_view conversation_id,
                                             std::int64_t before_seq, std::int64_t after_seq,
                                             int limit) {

@@ -42,6 +42,7 @@ class PostgresStore final : public Store {
   Result<std::vector<ConversationSummary>> list_conversations(
       std::string_view user_id, int limit, const std::optional<ListCursor>& after) override;
   Result<std::vector<std::string>> member_ids(std::string_view conversation_id) override;
+  Result<MembersByConversation> members_of(std::span<const std::string> ids) override;
   Status add_member(std::string_view conversation_id, std::string_view user_id,
                     std::int64_t joined_at) override;
   Status remove_member(std::string_view conversation_id, std::string_view user_id) override;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 #include <latch>
+#include <map>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -183,6 +184,19 @@ Result<Conversation> ShardedStore::get_conversation(std::string_view id) {
 
 Result<std::vector<std::string>> ShardedStore::member_ids(std::string_view conversation_id) {
   return home(conversation_id).member_ids(conversation_id);
+}
+
+Result<Store::MembersByConversation> ShardedStore::members_of(std::span<const std::string> ids) {
+  // One question per shard, for the conversations it is home to.
+  std::map<Store*, std::vector<std::string>> by_shard;
+  for (const auto& id : ids) by_shard[&home(id)].push_back(id);
+  MembersByConversation out;
+  for (auto& [shard, mine] : by_shard) {
+    auto got = shard->members_of(mine);
+    if (!got) return got.error();
+    out.merge(*got);
+  }
+  return out;
 }
 
 Result<MessagePage> ShardedStore::messages(std::string_view conversation_id,
