@@ -27,23 +27,13 @@ constexpr const char* kWriterSession =
 constexpr const char* kReaderSession =
     "SET default_transaction_read_only = on; SET statement_timeout = '10s'";
 
-// One statement, so two workers (or a redelivery racing the original) cannot
-// interleave: the row moves only to a higher version and never out of the
-// deleted state. A deleted message keeps no content (its tsvector is empty).
-const Statement kUpsert{
-    "parley_search_upsert",
-    "INSERT INTO search_messages AS m (conversation_id, seq, message_id, version, deleted, content)"
-    " VALUES ($1, $2, $3, $4, $5, $6)"
-    " ON CONFLICT (conversation_id, seq) DO UPDATE SET"
-    "   message_id = EXCLUDED.message_id, version = EXCLUDED.version,"
-    "   deleted = EXCLUDED.deleted, content = EXCLUDED.content"
-    " WHERE m.version < EXCLUDED.version AND NOT m.deleted",
-    {text, int8, text, int8, boolean, text}};
-
-// kUpsert for a batch: one row per message, its columns as parallel arrays
-// (text, cast here: Params sends text arrays only). A statement may change a
-// row once, so the batch holds each (conversation_id, seq) once
-// (latest_versions below); the WHERE is kUpsert's.
+// One statement per batch (index() is a batch of one), so two workers (or a
+// redelivery racing the original) cannot interleave: a row moves only to a
+// higher version and never out of the deleted state. A deleted message
+// keeps no content (its tsvector is empty). The columns come as parallel
+// arrays (text, cast here: Params sends text arrays only). A statement may
+// change a row once, so the batch holds each (conversation_id, seq) once
+// (latest_versions below).
 const Statement kUpsertBatch{
     "parley_search_upsert_batch",
     "INSERT INTO search_messages AS m (conversation_id, seq, message_id, version, deleted, content)"
@@ -57,7 +47,8 @@ const Statement kUpsertBatch{
     {text_array, text_array, text_array, text_array, text_array, text_array}};
 
 // What the batch leaves of each message when applied in order under
-// kUpsert's rule (a higher version replaces, a deleted one stays deleted).
+// kUpsertBatch's rule (a higher version replaces, a deleted one stays
+// deleted).
 std::vector<const IndexedMessage*> latest_versions(std::span<const IndexedMessage> batch) {
   std::vector<const IndexedMessage*> out;
   std::map<std::pair<std::string_view, std::int64_t>, std::size_t> at;
@@ -131,17 +122,8 @@ Result<std::unique_ptr<PgSearchIndex>> PgSearchIndex::open(const std::string& ur
 }
 
 Status PgSearchIndex::index(const eventlog::Event& event) {
-  auto message = storable_message(event);
-  if (!message) return message.error();
-  if (!*message) return ok_status();
-  const IndexedMessage& m = **message;
-  Params params;
-  params.text(m.conversation_id).int64(m.seq).text(m.message_id).int64(m.version);
-  params.boolean(m.deleted).text(m.content);
-  std::lock_guard lock(write_mu_);
-  auto done = writer_->query(kUpsert, params);
-  if (!done) return done.error();
-  return ok_status();
+  if (auto s = stage(event); !s) return s;
+  return flush();
 }
 
 Status PgSearchIndex::stage(const eventlog::Event& event) {
