@@ -3,8 +3,6 @@
 // one; each of its tests works in a scratch schema of its own.
 #include <gtest/gtest.h>
 
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 #include <functional>
 #include <memory>
 #include <set>
@@ -13,6 +11,7 @@
 
 #include "search/postgres/pg_search_index.h"
 #include "search/search_index.h"
+#include "search/search_test_events.h"
 #include "search/search_text.h"
 #include "search/sqlite/sqlite_search_index.h"
 #include "store/postgres/pg_test_support.h"
@@ -22,6 +21,7 @@ namespace parley::search {
 namespace {
 
 using namespace store::test_support;
+using test_support::message_event;
 using Scratch = std::shared_ptr<void>;
 
 struct Backend {
@@ -55,25 +55,6 @@ std::unique_ptr<SearchIndex> open_postgres(Scratch& scratch) {
   auto schema = std::make_shared<ScratchSchema>(urls);
   scratch = schema;
   return opened(PgSearchIndex::open(schema->url(0)));
-}
-
-// A message event as the outbox writes it (docs/protocol.md "message").
-eventlog::Event message_event(const std::string& type, const std::string& conv, std::int64_t seq,
-                              std::int64_t version, const std::string& content,
-                              bool deleted = false) {
-  boost::json::object body{{"conversation_id", conv},
-                           {"seq", seq},
-                           {"message_id", "m_" + conv + "_" + std::to_string(seq)},
-                           {"sender_id", "alice"},
-                           {"client_msg_id", nullptr},
-                           {"content", deleted ? std::string() : content},
-                           {"kind", "text"},
-                           {"reply_to", nullptr},
-                           {"ts", 1764170000000},
-                           {"version", version},
-                           {"deleted", deleted}};
-  return eventlog::Event{conv + "/" + std::to_string(seq) + "/v" + std::to_string(version), type,
-                         conv, seq, boost::json::serialize(body)};
 }
 
 class SearchConformance : public ::testing::TestWithParam<Backend> {

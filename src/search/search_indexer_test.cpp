@@ -12,6 +12,7 @@
 
 #include "eventlog/memory/memory_event_log.h"
 #include "search/search_metrics.h"
+#include "search/search_test_events.h"
 #include "search/sqlite/sqlite_search_index.h"
 #include "store/store_test_support.h"
 
@@ -22,11 +23,7 @@ using namespace std::chrono_literals;
 
 eventlog::Event message(const std::string& type, std::int64_t seq, std::int64_t version,
                         const std::string& content, bool deleted = false) {
-  std::string body = R"({"conversation_id":"c1","seq":)" + std::to_string(seq) +
-                     R"(,"message_id":"m)" + std::to_string(seq) + R"(","content":")" + content +
-                     R"(","version":)" + std::to_string(version) + R"(,"deleted":)" +
-                     (deleted ? "true" : "false") + "}";
-  return {"c1/" + std::to_string(seq) + "/v" + std::to_string(version), type, "c1", seq, body};
+  return test_support::message_event(type, "c1", seq, version, content, deleted);
 }
 
 // Counts what a handler was given, so a test can await "n events handled".

@@ -44,9 +44,13 @@ constexpr const char* kSnippet =
 
 constexpr const char* kFind =
     "SELECT doc, version, deleted FROM messages WHERE conversation_id = ?1 AND seq = ?2";
+// No RETURNING: SQLite runs it as a trigger, which gives the INSERT a
+// statement savepoint, and FTS5 writes its pending terms out as a new segment
+// at every savepoint. With RETURNING each message became a segment of its own
+// (merged again and again) instead of one segment per batch.
 constexpr const char* kInsert =
     "INSERT INTO messages (conversation_id, seq, message_id, version, deleted)"
-    " VALUES (?1, ?2, ?3, ?4, ?5) RETURNING doc";
+    " VALUES (?1, ?2, ?3, ?4, ?5)";
 constexpr const char* kUpdate =
     "UPDATE messages SET message_id = ?2, version = ?3, deleted = ?4 WHERE doc = ?1";
 constexpr const char* kDropText = "DELETE FROM messages_fts WHERE rowid = ?1";
@@ -137,12 +141,11 @@ Status SqliteSearchIndex::apply(const IndexedMessage& m) {
       return s;
     if (auto s = db.run(kDropText, doc); !s) return s;
   } else {
-    auto insert = db.prepare(kInsert);
-    if (!insert) return insert.error();
-    insert->bind(1, m.conversation_id).bind(2, m.seq).bind(3, m.message_id).bind(4, m.version);
-    insert->bind(5, std::int64_t{m.deleted});
-    if (int rc = insert->step(); rc != SQLITE_ROW) return db.error(rc, "insert indexed message");
-    doc = insert->int64(0);
+    if (auto s = db.run(kInsert, std::string_view(m.conversation_id), m.seq,
+                        std::string_view(m.message_id), m.version, std::int64_t{m.deleted});
+        !s)
+      return s;
+    doc = db.last_insert_rowid();
   }
   if (!m.deleted) {
     if (auto s = db.run(kAddText, doc, std::string_view(m.content)); !s) return s;

@@ -70,6 +70,8 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& path, const char* vfs) {
 
 int Db::changes() const noexcept { return sqlite3_changes(db_); }
 
+std::int64_t Db::last_insert_rowid() const noexcept { return sqlite3_last_insert_rowid(db_); }
+
 Db::~Db() {
   for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
   sqlite3_close_v2(db_);

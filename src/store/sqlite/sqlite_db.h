@@ -88,6 +88,9 @@ class Db {
   // INSERT that did nothing on conflict).
   int changes() const noexcept;
 
+  // The rowid of the last row an INSERT on this connection added.
+  std::int64_t last_insert_rowid() const noexcept;
+
   bool in_transaction() const;
 
  private:
