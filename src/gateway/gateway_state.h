@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <unordered_set>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -22,6 +23,13 @@ class Closable {
   // Called every tick_period by the gateway's one timer: heartbeats and
   // close deadlines without a timer per connection.
   virtual void tick(std::chrono::steady_clock::time_point now) {}
+};
+
+// A session whose write start waits for the end of the current handler.
+class DeferredWriter {
+ public:
+  virtual ~DeferredWriter() = default;
+  virtual void start_deferred_write() = 0;
 };
 
 struct Gateway::State {
@@ -43,6 +51,16 @@ struct Gateway::State {
   bool closing = false;
   std::function<void()> on_all_closed;
 
+  // Sessions sent frames while the current handler runs. Their writes start
+  // together once it returns (one posted handler per turn, not one per
+  // session), so what one handler queues for a connection goes out in one
+  // write: a commit's ack and the sender's own copy of the message, or the
+  // acks of several sends in one group commit. Weak: a session that went
+  // meanwhile has nothing to write.
+  std::vector<std::weak_ptr<DeferredWriter>> deferred_writes;
+  std::vector<std::weak_ptr<DeferredWriter>> deferred_writes_starting;
+  bool deferred_writes_posted = false;
+
   void add(Closable* s) { live.insert(s); }
   void remove(Closable* s) {
     live.erase(s);
@@ -52,6 +70,9 @@ struct Gateway::State {
 
 // Entry points of the two session kinds (http_session.cpp, websocket_session.cpp).
 void start_ticker(std::shared_ptr<Gateway::State> state);
+// Starts writer's write once the running handler returns (State::deferred_writes).
+void defer_write(const std::shared_ptr<Gateway::State>& state,
+                 std::weak_ptr<DeferredWriter> writer);
 void start_http_session(std::shared_ptr<Gateway::State> state,
                         boost::asio::ip::tcp::socket socket);
 

@@ -6,6 +6,7 @@
 #include <array>
 #include <vector>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
 #include "common/ids.h"
@@ -42,6 +43,7 @@ struct Gather {
 
 class WebsocketSession final : public Connection,
                                public Closable,
+                               public DeferredWriter,
                                public std::enable_shared_from_this<WebsocketSession> {
  public:
   WebsocketSession(std::shared_ptr<Gateway::State> state, tcp::socket socket, Admission admission)
@@ -90,7 +92,15 @@ class WebsocketSession final : public Connection,
       close(ws::close_code::too_slow, "too slow; reconnect and resume");
       return;
     }
-    if (!writing_) write_next();
+    if (writing_ || write_deferred_) return;  // goes with the write in flight, or the next
+    write_deferred_ = true;
+    defer_write(state_, weak_from_this());
+  }
+
+  // ---- DeferredWriter ----
+  void start_deferred_write() override {
+    write_deferred_ = false;
+    write_next();
   }
 
   void close(std::uint16_t code, std::string_view reason) override {
@@ -274,6 +284,7 @@ class WebsocketSession final : public Connection,
   Clock::time_point close_deadline_{};
   bool open_ = false;
   bool writing_ = false;
+  bool write_deferred_ = false;  // in State::deferred_writes
   bool closing_ = false;
   bool close_in_flight_ = false;
   bool close_sent_ = false;
@@ -282,6 +293,22 @@ class WebsocketSession final : public Connection,
 };
 
 }  // namespace
+
+void defer_write(const std::shared_ptr<Gateway::State>& state,
+                 std::weak_ptr<DeferredWriter> writer) {
+  state->deferred_writes.push_back(std::move(writer));
+  if (state->deferred_writes_posted) return;
+  state->deferred_writes_posted = true;
+  net::post(state->ioc, [state] {
+    state->deferred_writes_posted = false;
+    // Swapped, not moved: both vectors keep their capacity from turn to turn.
+    auto& due = state->deferred_writes_starting;
+    std::swap(due, state->deferred_writes);
+    for (auto& w : due)
+      if (auto writer = w.lock()) writer->start_deferred_write();
+    due.clear();
+  });
+}
 
 void start_websocket_session(std::shared_ptr<Gateway::State> state, tcp::socket socket,
                              std::string handshake, std::string early_bytes,

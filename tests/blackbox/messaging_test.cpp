@@ -75,6 +75,32 @@ TEST_F(MessagingTest, SendIsAckedAndFannedOutToEveryDeviceOfEveryMember) {
     }
 }
 
+std::int64_t metric(const HttpResponse& metrics, const std::string& name) {
+  auto at = metrics.body.find("\n" + name + " ");
+  return at == std::string::npos ? -1 : std::stoll(metrics.body.substr(at + name.size() + 2));
+}
+
+// The ack and the sender's own copy are queued by the same commit: they leave
+// in one socket write (frames queued while a handler runs are written when it
+// returns), not the ack alone and the copy after it.
+TEST_F(MessagingTest, TheAckAndTheSendersOwnCopyLeaveInOneWrite) {
+  std::string conv = create_group("alice", {"bob"});
+  auto alice = connect("alice");
+  send_message(*alice, conv, "warm up", std::string("w1"));
+  expect_message(*alice, conv, "w1");
+
+  auto before = http().get("/metrics");
+  ASSERT_EQ(before.status, 200);
+  send_message(*alice, conv, "counted", std::string("c1"));
+  expect_message(*alice, conv, "c1");
+  auto after = http().get("/metrics");
+  ASSERT_EQ(after.status, 200);
+  EXPECT_EQ(metric(after, "parley_ws_frames_out_total") -
+                metric(before, "parley_ws_frames_out_total"),
+            2);
+  EXPECT_EQ(metric(after, "parley_ws_writes_total") - metric(before, "parley_ws_writes_total"), 1);
+}
+
 TEST_F(MessagingTest, KindAndReplyToAreCarried) {
   std::string conv = create_group("alice", {"bob"});
   auto a = connect("alice");
