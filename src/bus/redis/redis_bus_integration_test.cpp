@@ -102,6 +102,36 @@ TEST_F(RedisBusIT, ThousandEnvelopesArriveInOrder) {
   EXPECT_TRUE(got_a_.empty());  // A never subscribed
 }
 
+// The publisher wakes its link only when its queue was empty. Bursts of
+// varying size with varying gaps land at every point of the link's cycle
+// (asleep, filling, writing); a wake lost in any of them would leave the
+// tail of a burst in the queue and this count short.
+TEST_F(RedisBusIT, BurstsWithGapsAllArrive) {
+  auto conv = unique("c_");
+  b_->subscribe(Scope::conversation, conv);
+  ASSERT_TRUE(pump_until([&] { return b_->confirmed_subscriptions() == 1; }));
+  std::mt19937 rng(7);
+  int seq = 0;
+  for (int burst = 0; burst < 300; ++burst) {
+    const int size = 1 + static_cast<int>(rng() % 12);
+    for (int i = 0; i < size; ++i) a_->publish(make(Scope::conversation, conv, ++seq));
+    // A gap of 0 to 50 us, spun: varies where the link's thread is when the next
+    // burst comes (not a synchronisation: nothing waits for anything here).
+    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(rng() % 50);
+    while (std::chrono::steady_clock::now() < until) {
+    }
+  }
+  ASSERT_TRUE(pump_until([&] { return static_cast<int>(got_b_.size()) >= seq; }))
+      << got_b_.size() << " of " << seq;
+  for (int i = 0; i < seq; ++i) ASSERT_EQ(got_b_[i].seq, i + 1);
+  // And one at a time into an idle link: each is the first of its burst.
+  for (int i = 0; i < 20; ++i) {
+    a_->publish(make(Scope::conversation, conv, ++seq));
+    ASSERT_TRUE(pump_until([&] { return static_cast<int>(got_b_.size()) >= seq; }, 2s))
+        << "single publish " << i << " stuck";
+  }
+}
+
 TEST_F(RedisBusIT, UnsubscribeStopsDeliveryAfterTheLastReference) {
   auto conv = unique("c_"), marker = unique("c_marker_");
   b_->subscribe(Scope::conversation, conv);
