@@ -188,6 +188,10 @@ class ChatService final : public gateway::ChatHandler {
   void schedule_catch_up(const gateway::ConnectionPtr& device, const std::string& conversation,
                          std::int64_t from_seq);
   void run_catch_ups();
+  // A catch-up's pages, read off the loop, replayed if the device is still here.
+  void replay_caught_up(
+      const std::weak_ptr<gateway::Connection>& device,
+      const std::vector<std::pair<std::string, std::vector<store::Message>>>& pages);
   void deliver(const gateway::ConnectionPtr& device, const bus::Envelope& e);
   void schedule_retransmits();
   void too_slow(const gateway::ConnectionPtr& device);

@@ -178,17 +178,41 @@ void ChatService::run_catch_ups() {
       todo.emplace_back(c.conversation,
                         std::max(c.from_seq, delivery_.position(*device, c.conversation)));
     }
-    for (const auto& [conversation, from] : todo) {
-      // Removed since the sync or the join: what came after is not theirs.
-      if (!members_.check_member(conversation, device->user_id())) continue;
-      auto page = b_.store.messages(conversation, 0, from, static_cast<int>(options_.max_replay));
-      if (!page || page->messages.empty()) continue;
-      metric::catch_ups.inc();
-      if (!replay(device, conversation, page->messages, now)) {
-        too_slow(device);
-        break;
-      }
-    }
+    // Removed since the sync or the join: what came after is not theirs.
+    std::erase_if(todo, [&](const auto& t) {
+      return !members_.check_member(t.first, device->user_id());
+    });
+    if (todo.empty()) continue;
+    // The reads on store_reads_: a connect storm schedules two catch-ups per
+    // device, each a PostgreSQL round trip that would otherwise hold up every
+    // connection of this gateway. What live delivery sends meanwhile, the
+    // replay skips (delivery tracker).
+    read_off_loop(
+        [this, todo = std::move(todo)] {
+          std::vector<std::pair<std::string, std::vector<store::Message>>> pages;
+          for (const auto& [conversation, from] : todo) {
+            auto page =
+                b_.store.messages(conversation, 0, from, static_cast<int>(options_.max_replay));
+            if (page && !page->messages.empty())
+              pages.emplace_back(conversation, std::move(page->messages));
+          }
+          return pages;
+        },
+        [this, weak = c.device](std::vector<std::pair<std::string, std::vector<store::Message>>>
+                                    pages) { replay_caught_up(weak, pages); });
+  }
+}
+
+void ChatService::replay_caught_up(
+    const std::weak_ptr<gateway::Connection>& weak,
+    const std::vector<std::pair<std::string, std::vector<store::Message>>>& pages) {
+  auto device = weak.lock();
+  if (!device || !delivery_.knows(*device)) return;  // gone while reading
+  const auto now = now_ms();
+  for (const auto& [conversation, messages] : pages) {
+    if (!members_.check_member(conversation, device->user_id())) continue;  // removed meanwhile
+    metric::catch_ups.inc();
+    if (!replay(device, conversation, messages, now)) return too_slow(device);
   }
 }
 

@@ -63,6 +63,15 @@ class GatedReads final : public store::ForwardingStore {
   Result<std::vector<std::string>> contacts(std::string_view user) override {
     return gated("contacts", ForwardingStore::contacts(user));
   }
+  // Message pages are recorded, not held (a sync reads them on the loop).
+  Result<store::MessagePage> messages(std::string_view conversation, std::int64_t before_seq,
+                                      std::int64_t after_seq, int limit) override {
+    {
+      std::lock_guard lock(mu_);
+      callers_["messages"].push_back(std::this_thread::get_id());
+    }
+    return ForwardingStore::messages(conversation, before_seq, after_seq, limit);
+  }
   void open() {
     std::lock_guard lock(mu_);
     open_ = true;
@@ -177,6 +186,29 @@ TEST_F(SubscriptionListingTest, TheDevicesCatchUpWaitsForTheSubscription) {
   store_.open();
   EXPECT_TRUE(run_until([&] { return bob->count("message") == 1; }));
   EXPECT_EQ(bus_.subscriptions(conv), 1);
+}
+
+// A catch-up reads what the device lacks off the loop too: a connect storm
+// schedules two per device.
+TEST_F(SubscriptionListingTest, TheCatchUpReadsTheStoreOffTheLoop) {
+  const std::string conv = group("alice", {"bob"});
+  store_.open();
+  auto bob = connect("bob");
+  service_.on_frame(bob, {"s1", protocol::SyncFrame{{{conv, 0}}}});
+  ASSERT_TRUE(run_until([&] { return bob->count("synced") == 1; }));
+  const auto loop = std::this_thread::get_id();
+  auto off_loop_reads = [&] {
+    std::size_t n = 0;
+    for (auto id : store_.callers("messages")) n += id != loop;
+    return n;
+  };
+  EXPECT_EQ(off_loop_reads(), 0u) << "the sync's read is expected on the loop";
+  // Committed, never published: only the catch-up brings it to bob.
+  const store::WriteOp missed = store::test_support::text(conv, "alice", "missed");
+  ASSERT_TRUE(memory_.apply(std::span(&missed, 1))[0].ok());
+
+  EXPECT_TRUE(run_until([&] { return bob->count("message") == 1; }));
+  EXPECT_GE(off_loop_reads(), 1u) << "the catch-up read the store on the event loop's thread";
 }
 
 // Presence goes to the user's contacts: another store read, off the loop too.
