@@ -289,33 +289,93 @@ void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string&,
 void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string& req,
                          protocol::SyncFrame& f) {
   delivery_.enable(conn);
+  std::vector<std::string> not_member;
+  SyncTodo todo;
+  for (auto& [conversation_id, held] : f.conversations) {
+    if (!members_.check_member(conversation_id, conn->user_id())) {
+      not_member.push_back(conversation_id);
+      continue;
+    }
+    // Live messages of the conversation wait until the replay is out.
+    delivery_.begin_sync(*conn, conversation_id);
+    todo.emplace_back(conversation_id, held);
+  }
+  if (todo.empty()) {  // nothing to read: not queued behind other reads
+    return finish_sync(conn, req, todo, std::move(not_member), std::vector<SyncPage>{});
+  }
+  // The read sees every committed message; what live fan-out sends of them
+  // meanwhile waits in the tracker and is skipped once the replay sent it.
+  // Cluster mode reads on store_reads_ (a PostgreSQL round trip per
+  // conversation would hold up every connection of this gateway, and a
+  // reconnect storm is a sync per device); embedded mode reads here.
+  read_off_loop([this, todo] { return read_sync(todo); },
+                [this, weak = std::weak_ptr<gateway::Connection>(conn), req, todo,
+                 not_member = std::move(not_member)](
+                    Result<std::vector<SyncPage>> pages) mutable {
+                  finish_sync(weak, req, todo, std::move(not_member), std::move(pages));
+                });
+}
+
+Result<std::vector<ChatService::SyncPage>> ChatService::read_sync(const SyncTodo& todo) {
+  const auto max_replay = static_cast<int>(options_.max_replay);
+  std::vector<SyncPage> pages;
+  pages.reserve(todo.size());
+  for (const auto& [conversation_id, held] : todo) {
+    auto page = b_.store.messages(conversation_id, 0, held, max_replay + 1);
+    if (!page) return std::move(page).error();
+    SyncPage p;
+    if (page->messages.size() > static_cast<std::size_t>(max_replay)) {
+      auto latest = b_.store.messages(conversation_id, 0, 0, 1);
+      p.too_far_behind = true;
+      p.last_seq = latest && !latest->messages.empty() ? latest->messages.back().seq : held;
+    } else {
+      p.messages = std::move(page->messages);
+    }
+    pages.push_back(std::move(p));
+  }
+  return pages;
+}
+
+void ChatService::finish_sync(const std::weak_ptr<gateway::Connection>& weak,
+                              const std::string& req, const SyncTodo& todo,
+                              std::vector<std::string> not_member,
+                              Result<std::vector<SyncPage>> pages) {
+  auto conn = weak.lock();
+  if (!conn || !delivery_.knows(*conn)) return;  // gone: forget() dropped what waited
+  if (!pages) {
+    end_syncs(conn, todo);
+    return reply_error(conn, req, pages.error());
+  }
   protocol::SyncedFields synced;
   synced.req = req;
-  auto now = now_ms();
-  for (auto& [conversation_id, held] : f.conversations) {
+  synced.not_member = std::move(not_member);
+  const auto now = now_ms();
+  for (std::size_t i = 0; i < todo.size(); ++i) {
+    const auto& [conversation_id, held] = todo[i];
+    auto& page = (*pages)[i];
+    // Removed while the read ran: what came after is not theirs.
     if (!members_.check_member(conversation_id, conn->user_id())) {
       synced.not_member.push_back(conversation_id);
       continue;
     }
-    // Reading the store here, on the event loop, sees every committed
-    // message; those whose live fan-out is still queued behind us are
-    // skipped later by the tracker (their seq is already sent).
-    auto page = b_.store.messages(conversation_id, 0, held,
-                                  static_cast<int>(options_.max_replay) + 1);
-    if (!page) return reply_error(conn, req, page.error());
-    if (page->messages.size() > static_cast<std::size_t>(options_.max_replay)) {
-      auto latest = b_.store.messages(conversation_id, 0, 0, 1);
-      std::int64_t last = latest && !latest->messages.empty() ? latest->messages.back().seq : held;
-      synced.too_far_behind.emplace_back(conversation_id, last);
-      delivery_.mark_held(*conn, conversation_id, held);
+    delivery_.mark_held(*conn, conversation_id, held);
+    if (page.too_far_behind) {
+      synced.too_far_behind.emplace_back(conversation_id, page.last_seq);
       continue;
     }
-    delivery_.mark_held(*conn, conversation_id, held);
-    if (!replay(conn, conversation_id, page->messages, now)) return too_slow(conn);
+    if (!replay(conn, conversation_id, page.messages, now)) return too_slow(conn);
     synced.conversations.emplace_back(
-        conversation_id, page->messages.empty() ? held : page->messages.back().seq);
+        conversation_id, page.messages.empty() ? held : page.messages.back().seq);
   }
   conn->send(protocol::share(protocol::encode_synced(synced)));
+  end_syncs(conn, todo);
+}
+
+void ChatService::end_syncs(const gateway::ConnectionPtr& device, const SyncTodo& todo) {
+  for (const auto& [conversation_id, held] : todo) {
+    for (auto& w : delivery_.end_sync(*device, conversation_id))
+      if (!deliver_message(device, conversation_id, w.seq, w.frame)) return;
+  }
 }
 
 bool ChatService::replay(const gateway::ConnectionPtr& conn, const std::string& conversation_id,
@@ -365,15 +425,26 @@ void ChatService::fan_out(const bus::Envelope& e) {
 }
 
 void ChatService::deliver(const gateway::ConnectionPtr& device, const bus::Envelope& e) {
-  if (e.seq > 0) {
-    switch (delivery_.on_send(*device, e.target, e.seq, e.frame, now_ms())) {
-      case DeliveryTracker::Verdict::skip: return;
-      case DeliveryTracker::Verdict::overflow: return too_slow(device);
-      case DeliveryTracker::Verdict::send: break;
-    }
+  if (e.seq <= 0) return device->send(e.frame, e.ephemeral);
+  switch (delivery_.hold_if_syncing(*device, e.target, e.seq, e.frame)) {
+    case DeliveryTracker::Hold::held: return;
+    case DeliveryTracker::Hold::overflow: return too_slow(device);
+    case DeliveryTracker::Hold::no: break;
   }
-  if (e.seq > 0) metric::deliveries.inc();
-  device->send(e.frame, e.ephemeral);
+  deliver_message(device, e.target, e.seq, e.frame);
+}
+
+bool ChatService::deliver_message(const gateway::ConnectionPtr& device,
+                                  const std::string& conversation_id, std::int64_t seq,
+                                  const gateway::Frame& frame) {
+  switch (delivery_.on_send(*device, conversation_id, seq, frame, now_ms())) {
+    case DeliveryTracker::Verdict::skip: return true;
+    case DeliveryTracker::Verdict::overflow: too_slow(device); return false;
+    case DeliveryTracker::Verdict::send: break;
+  }
+  metric::deliveries.inc();
+  device->send(frame, false);
+  return true;
 }
 
 void ChatService::announce_presence(const std::string& user_id, bool online,

@@ -193,6 +193,25 @@ class ChatService final : public gateway::ChatHandler {
       const std::weak_ptr<gateway::Connection>& device,
       const std::vector<std::pair<std::string, std::vector<store::Message>>>& pages);
   void deliver(const gateway::ConnectionPtr& device, const bus::Envelope& e);
+  // A live message frame to a device, through the delivery tracker; false
+  // when the device was closed for being too slow.
+  bool deliver_message(const gateway::ConnectionPtr& device, const std::string& conversation_id,
+                       std::int64_t seq, const gateway::Frame& frame);
+  // What a sync read for one conversation: the messages after what the device
+  // holds, or, when more than max_replay, only the conversation's last seq.
+  struct SyncPage {
+    std::vector<store::Message> messages;
+    bool too_far_behind = false;
+    std::int64_t last_seq = 0;
+  };
+  using SyncTodo = std::vector<std::pair<std::string, std::int64_t>>;  // conversation, held
+  Result<std::vector<SyncPage>> read_sync(const SyncTodo& todo);
+  // On the loop once read: replays, sends `synced`, then what waited.
+  void finish_sync(const std::weak_ptr<gateway::Connection>& device, const std::string& req,
+                   const SyncTodo& todo, std::vector<std::string> not_member,
+                   Result<std::vector<SyncPage>> pages);
+  // Ends the device's sync of each conversation and sends what waited.
+  void end_syncs(const gateway::ConnectionPtr& device, const SyncTodo& todo);
   void schedule_retransmits();
   void too_slow(const gateway::ConnectionPtr& device);
   void announce_presence(const std::string& user_id, bool online, std::int64_t last_seen);

@@ -100,6 +100,37 @@ DeliveryTracker::Due DeliveryTracker::collect_due(std::int64_t now_ms) {
   return due;
 }
 
+void DeliveryTracker::begin_sync(const gateway::Connection& conn,
+                                 const std::string& conversation_id) {
+  ++syncing_[&conn][conversation_id].in_flight;
+}
+
+DeliveryTracker::Hold DeliveryTracker::hold_if_syncing(const gateway::Connection& conn,
+                                                       const std::string& conversation_id,
+                                                       std::int64_t seq,
+                                                       const gateway::Frame& frame) {
+  if (syncing_.empty()) return Hold::no;  // the fan-out path, nearly always
+  auto device = syncing_.find(&conn);
+  if (device == syncing_.end()) return Hold::no;
+  auto c = device->second.find(conversation_id);
+  if (c == device->second.end()) return Hold::no;
+  if (c->second.waiting.size() >= options_.max_unacked) return Hold::overflow;
+  c->second.waiting.push_back({seq, frame});
+  return Hold::held;
+}
+
+std::vector<DeliveryTracker::Waiting> DeliveryTracker::end_sync(
+    const gateway::Connection& conn, const std::string& conversation_id) {
+  auto device = syncing_.find(&conn);
+  if (device == syncing_.end()) return {};
+  auto c = device->second.find(conversation_id);
+  if (c == device->second.end() || --c->second.in_flight > 0) return {};
+  auto waiting = std::move(c->second.waiting);
+  device->second.erase(c);
+  if (device->second.empty()) syncing_.erase(device);
+  return waiting;
+}
+
 std::vector<std::pair<std::string, std::int64_t>> DeliveryTracker::positions(
     const gateway::Connection& conn) const {
   std::vector<std::pair<std::string, std::int64_t>> out;

@@ -34,7 +34,27 @@ class DeliveryTracker {
   // The device acknowledges: retain and retransmit its messages from now on.
   void enable(const gateway::ConnectionPtr& conn);
   bool enabled(const gateway::Connection& conn) const;
-  void forget(const gateway::Connection& conn) { devices_.erase(&conn); }
+  void forget(const gateway::Connection& conn) {
+    devices_.erase(&conn);
+    syncing_.erase(&conn);
+  }
+
+  // A sync whose replay is read off the event loop (cluster mode): from
+  // begin_sync until end_sync, live frames of the conversation wait here
+  // instead of going out, so none overtakes the replay (docs/protocol.md,
+  // sync). end_sync hands them back in arrival order once the last sync of
+  // the conversation in flight ends; send them through on_send, which skips
+  // what the replay sent. No state at all for devices not syncing.
+  void begin_sync(const gateway::Connection& conn, const std::string& conversation_id);
+  enum class Hold { no, held, overflow };
+  // overflow: more than max_unacked frames waiting (the device is too slow).
+  Hold hold_if_syncing(const gateway::Connection& conn, const std::string& conversation_id,
+                       std::int64_t seq, const gateway::Frame& frame);
+  struct Waiting {
+    std::int64_t seq;
+    gateway::Frame frame;
+  };
+  std::vector<Waiting> end_sync(const gateway::Connection& conn, const std::string& conversation_id);
 
   // For a sync replay: false when live delivery already sent this seq.
   bool replay_wanted(const gateway::Connection& conn, const std::string& conversation_id,
@@ -84,8 +104,14 @@ class DeliveryTracker {
     bool reliable = false;
   };
 
+  struct Syncing {
+    int in_flight = 0;
+    std::vector<Waiting> waiting;
+  };
+
   Options options_;
   std::unordered_map<const gateway::Connection*, Device> devices_;
+  std::unordered_map<const gateway::Connection*, std::unordered_map<std::string, Syncing>> syncing_;
 };
 
 }  // namespace parley::service

@@ -104,5 +104,40 @@ TEST(DeliveryTracker, AcksClearAndTooMuchUnackedOverflows) {
   EXPECT_FALSE(f.tracker.enabled(*f.conn));
 }
 
+using Hold = DeliveryTracker::Hold;
+
+std::vector<std::int64_t> seqs(const std::vector<DeliveryTracker::Waiting>& waiting) {
+  std::vector<std::int64_t> out;
+  for (const auto& w : waiting) out.push_back(w.seq);
+  return out;
+}
+
+TEST(DeliveryTracker, LiveFramesWaitWhileASyncIsReadAndComeBackInOrder) {
+  Fixture f;
+  f.tracker.enable(f.conn);
+  EXPECT_EQ(f.tracker.hold_if_syncing(*f.conn, "c", 1, f.frame), Hold::no);
+  f.tracker.begin_sync(*f.conn, "c");
+  f.tracker.begin_sync(*f.conn, "c");  // a second sync of it, in flight too
+  EXPECT_EQ(f.tracker.hold_if_syncing(*f.conn, "c", 5, f.frame), Hold::held);
+  EXPECT_EQ(f.tracker.hold_if_syncing(*f.conn, "other", 5, f.frame), Hold::no);
+  EXPECT_EQ(f.tracker.hold_if_syncing(*f.conn, "c", 6, f.frame), Hold::held);
+  EXPECT_TRUE(f.tracker.end_sync(*f.conn, "c").empty()) << "released before the last sync ended";
+  EXPECT_EQ(f.tracker.hold_if_syncing(*f.conn, "c", 7, f.frame), Hold::held);
+  EXPECT_EQ(seqs(f.tracker.end_sync(*f.conn, "c")), (std::vector<std::int64_t>{5, 6, 7}));
+  EXPECT_EQ(f.tracker.hold_if_syncing(*f.conn, "c", 8, f.frame), Hold::no);
+  EXPECT_TRUE(f.tracker.end_sync(*f.conn, "c").empty());  // an extra end is harmless
+}
+
+TEST(DeliveryTracker, WaitingIsBoundedAndForgottenWithTheDevice) {
+  Fixture f;  // max_unacked 3
+  f.tracker.begin_sync(*f.conn, "c");
+  for (std::int64_t seq = 1; seq <= 3; ++seq)
+    EXPECT_EQ(f.tracker.hold_if_syncing(*f.conn, "c", seq, f.frame), Hold::held);
+  EXPECT_EQ(f.tracker.hold_if_syncing(*f.conn, "c", 4, f.frame), Hold::overflow);
+  f.tracker.forget(*f.conn);
+  EXPECT_EQ(f.tracker.hold_if_syncing(*f.conn, "c", 5, f.frame), Hold::no);
+  EXPECT_TRUE(f.tracker.end_sync(*f.conn, "c").empty());
+}
+
 }  // namespace
 }  // namespace parley::service

@@ -63,19 +63,27 @@ class GatedReads final : public store::ForwardingStore {
   Result<std::vector<std::string>> contacts(std::string_view user) override {
     return gated("contacts", ForwardingStore::contacts(user));
   }
-  // Message pages are recorded, not held (a sync reads them on the loop).
+  // Message pages (a sync's, a catch-up's) are read when asked for and, after
+  // hold_pages(), answered only once released: a read that saw the store
+  // before a later commit, and answers after it.
   Result<store::MessagePage> messages(std::string_view conversation, std::int64_t before_seq,
                                       std::int64_t after_seq, int limit) override {
-    {
-      std::lock_guard lock(mu_);
-      callers_["messages"].push_back(std::this_thread::get_id());
-    }
-    return ForwardingStore::messages(conversation, before_seq, after_seq, limit);
+    auto page = ForwardingStore::messages(conversation, before_seq, after_seq, limit);
+    std::unique_lock lock(mu_);
+    callers_["messages"].push_back(std::this_thread::get_id());
+    cv_.notify_all();
+    cv_.wait_for(lock, 5s, [&] { return !pages_held_; });
+    return page;
   }
   void open() {
     std::lock_guard lock(mu_);
     open_ = true;
+    pages_held_ = false;
     cv_.notify_all();
+  }
+  void hold_pages() {
+    std::lock_guard lock(mu_);
+    pages_held_ = true;
   }
   bool await_calls(const std::string& what, std::size_t n) {
     std::unique_lock lock(mu_);
@@ -99,6 +107,7 @@ class GatedReads final : public store::ForwardingStore {
   std::mutex mu_;
   std::condition_variable cv_;
   bool open_ = false;
+  bool pages_held_ = false;
   std::map<std::string, std::vector<std::thread::id>> callers_;
 };
 
@@ -168,47 +177,89 @@ TEST_F(SubscriptionListingTest, ConnectingDoesNotWaitForTheStore) {
 }
 
 // The catch-up compares the device with the store once its channels are
-// subscribed; run before, it could not close the window it is for.
+// subscribed; run before, it could not close the window it is for. (The
+// sync's own read waits for the listing too: one store-read thread, in
+// order.)
 TEST_F(SubscriptionListingTest, TheDevicesCatchUpWaitsForTheSubscription) {
   const std::string conv = group("alice", {"bob"});
   auto bob = connect("bob");
   service_.on_frame(bob, {"s1", protocol::SyncFrame{{{conv, 0}}}});
-  ASSERT_TRUE(run_until([&] { return bob->count("synced") == 1; }));
-  // Committed, never published: only a catch-up brings it to bob.
-  const store::WriteOp missed = store::test_support::text(conv, "alice", "missed");
-  ASSERT_TRUE(memory_.apply(std::span(&missed, 1))[0].ok());
-
   // Past the catch-up's first delay (500 ms), with the listing held: a
   // window in which nothing may happen, so there is no event to await.
   run_until([] { return false; }, 800ms);
-  EXPECT_EQ(bob->count("message"), 0u) << "caught up before the channels were subscribed";
+  EXPECT_EQ(bus_.subscriptions(conv), 0);
+  EXPECT_EQ(bob->count("synced"), 0u) << "synced before the listing answered";
 
   store_.open();
-  EXPECT_TRUE(run_until([&] { return bob->count("message") == 1; }));
+  ASSERT_TRUE(run_until([&] { return bob->count("synced") == 1; }));
   EXPECT_EQ(bus_.subscriptions(conv), 1);
+  // Committed after the sync's read, never published: only a catch-up
+  // brings it to bob.
+  const store::WriteOp missed = store::test_support::text(conv, "alice", "missed");
+  ASSERT_TRUE(memory_.apply(std::span(&missed, 1))[0].ok());
+  EXPECT_TRUE(run_until([&] { return bob->count("message") == 1; }));
 }
 
-// A catch-up reads what the device lacks off the loop too: a connect storm
-// schedules two per device.
-TEST_F(SubscriptionListingTest, TheCatchUpReadsTheStoreOffTheLoop) {
+// A sync that names no conversation reads nothing, so it is not queued
+// behind the store reads in flight (a new device on a frozen database).
+TEST_F(SubscriptionListingTest, AnEmptySyncIsAnsweredWhileTheStoreIsHeld) {
+  group("alice", {"bob"});
+  auto bob = connect("bob");
+  ASSERT_TRUE(store_.await_calls("list_conversations", 1));  // held
+  service_.on_frame(bob, {"s1", protocol::SyncFrame{}});
+  EXPECT_TRUE(run_until([&] { return bob->count("synced") == 1; }));
+}
+
+// A sync's replay and a catch-up read the store off the loop too: a
+// reconnect storm is a sync and two catch-ups per device.
+TEST_F(SubscriptionListingTest, SyncAndCatchUpReadTheStoreOffTheLoop) {
   const std::string conv = group("alice", {"bob"});
   store_.open();
   auto bob = connect("bob");
   service_.on_frame(bob, {"s1", protocol::SyncFrame{{{conv, 0}}}});
   ASSERT_TRUE(run_until([&] { return bob->count("synced") == 1; }));
-  const auto loop = std::this_thread::get_id();
-  auto off_loop_reads = [&] {
-    std::size_t n = 0;
-    for (auto id : store_.callers("messages")) n += id != loop;
-    return n;
-  };
-  EXPECT_EQ(off_loop_reads(), 0u) << "the sync's read is expected on the loop";
   // Committed, never published: only the catch-up brings it to bob.
   const store::WriteOp missed = store::test_support::text(conv, "alice", "missed");
   ASSERT_TRUE(memory_.apply(std::span(&missed, 1))[0].ok());
-
   EXPECT_TRUE(run_until([&] { return bob->count("message") == 1; }));
-  EXPECT_GE(off_loop_reads(), 1u) << "the catch-up read the store on the event loop's thread";
+
+  const auto reads = store_.callers("messages");
+  EXPECT_GE(reads.size(), 2u);  // the sync's, then the catch-up's
+  for (auto id : reads)
+    EXPECT_NE(id, std::this_thread::get_id()) << "a page was read on the event loop's thread";
+}
+
+// While a sync's read runs, a live message of that conversation waits: it
+// goes out after the replay and `synced`, so none overtakes the replay, and
+// once (docs/protocol.md, sync).
+TEST_F(SubscriptionListingTest, ALiveMessageDuringASyncReadWaitsForTheReplay) {
+  const std::string conv = group("alice", {"bob"});
+  store_.open();
+  auto alice = connect("alice");
+  auto bob = connect("bob");
+  ASSERT_TRUE(run_until([&] { return bus_.subscriptions(conv) >= 1; }));
+  for (const char* text : {"one", "two"}) {
+    const store::WriteOp old = store::test_support::text(conv, "alice", text, text);
+    ASSERT_TRUE(memory_.apply(std::span(&old, 1))[0].ok());
+  }
+  store_.hold_pages();
+  const auto asked = store_.callers("messages").size();
+  service_.on_frame(bob, {"s1", protocol::SyncFrame{{{conv, 0}}}});
+  ASSERT_TRUE(store_.await_calls("messages", asked + 1));
+  service_.on_frame(alice, {"r1", protocol::SendFrame{conv, "c3", "three"}});
+  ASSERT_TRUE(run_until([&] { return alice->count("ack") == 1; }));
+  EXPECT_EQ(bob->count("message"), 0u) << "a live message went out while the sync was read";
+
+  store_.open();
+  ASSERT_TRUE(run_until([&] { return bob->messages(conv).size() >= 3; }));
+  run_until([&] { return bob->messages(conv).size() > 3; }, 100ms);  // a duplicate would show
+  std::vector<std::string> order;
+  for (const auto& f : bob->frames) {
+    const auto type = std::string(f.at("type").as_string());
+    if (type == "message") order.push_back(std::string(f.at("content").as_string()));
+    if (type == "synced") order.push_back("synced");
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"one", "two", "synced", "three"}));
 }
 
 // Presence goes to the user's contacts: another store read, off the loop too.
