@@ -44,8 +44,11 @@ ChatService::ChatService(boost::asio::any_io_executor ex, Backends backends,
       conversation_sends_(options.conversation_sends),
       expiry_timer_(ex) {
   b_.bus.set_handler([this](const bus::Envelope& e) { on_bus(e); });
-  // One thread: the PostgreSQL store reads on one connection anyway.
-  if (options_.cluster) store_reads_ = std::make_unique<boost::asio::thread_pool>(1);
+  // One thread per lane: the PostgreSQL store reads on one connection anyway.
+  if (options_.cluster) {
+    store_reads_ = std::make_unique<boost::asio::thread_pool>(1);
+    sync_reads_ = std::make_unique<boost::asio::thread_pool>(1);
+  }
   schedule_retransmits();
 }
 
@@ -305,15 +308,16 @@ void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string& 
   }
   // The read sees every committed message; what live fan-out sends of them
   // meanwhile waits in the tracker and is skipped once the replay sent it.
-  // Cluster mode reads on store_reads_ (a PostgreSQL round trip per
+  // Cluster mode reads on the sync lane (a PostgreSQL round trip per
   // conversation would hold up every connection of this gateway, and a
   // reconnect storm is a sync per device); embedded mode reads here.
-  read_off_loop([this, todo] { return read_sync(todo); },
-                [this, weak = std::weak_ptr<gateway::Connection>(conn), req, todo,
-                 not_member = std::move(not_member)](
-                    Result<std::vector<SyncPage>> pages) mutable {
-                  finish_sync(weak, req, todo, std::move(not_member), std::move(pages));
-                });
+  read_off_loop(
+      [this, todo] { return read_sync(todo); },
+      [this, weak = std::weak_ptr<gateway::Connection>(conn), req, todo,
+       not_member = std::move(not_member)](Result<std::vector<SyncPage>> pages) mutable {
+        finish_sync(weak, req, todo, std::move(not_member), std::move(pages));
+      },
+      ReadLane::sync);
 }
 
 Result<std::vector<ChatService::SyncPage>> ChatService::read_sync(const SyncTodo& todo) {

@@ -166,14 +166,18 @@ class ChatService final : public gateway::ChatHandler {
                  Result<std::vector<std::string>> ids);
   void catch_up_when_subscribed(const gateway::ConnectionPtr& device);
   // A store read whose answer the event loop acts on: in cluster mode `read`
-  // runs on store_reads_ and `done(answer)` on the event loop afterwards,
-  // only while the service lives; both in order of the calls. Embedded mode
-  // (a local SQLite file) runs both at once.
+  // runs on a store-read thread and `done(answer)` on the event loop
+  // afterwards, only while the service lives; both in order of the calls of
+  // the same lane. Embedded mode (a local SQLite file) runs both at once.
+  // Two lanes, each one thread: a device's sync (the device waits for its
+  // answer) is not queued behind a storm's listings, contacts and catch-ups.
+  enum class ReadLane { background, sync };
   template <class Read, class Done>
-  void read_off_loop(Read read, Done done) {
+  void read_off_loop(Read read, Done done, ReadLane lane = ReadLane::background) {
     if (!store_reads_) return done(read());
-    boost::asio::post(*store_reads_, [this, read = std::move(read), done = std::move(done),
-                                      alive = std::weak_ptr<int>(alive_)]() mutable {
+    auto& pool = lane == ReadLane::sync ? *sync_reads_ : *store_reads_;
+    boost::asio::post(pool, [this, read = std::move(read), done = std::move(done),
+                             alive = std::weak_ptr<int>(alive_)]() mutable {
       // The pool is joined before the service goes: `this` is valid here.
       boost::asio::post(ex_, [answer = read(), done = std::move(done), alive]() mutable {
         if (alive.lock()) done(std::move(answer));
@@ -268,6 +272,7 @@ class ChatService final : public gateway::ChatHandler {
   // A read's answer reaches the event loop only while alive_ does.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   std::unique_ptr<boost::asio::thread_pool> store_reads_;  // cluster mode only
+  std::unique_ptr<boost::asio::thread_pool> sync_reads_;   // cluster mode only
 };
 
 }  // namespace parley::service

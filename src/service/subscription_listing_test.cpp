@@ -178,26 +178,24 @@ TEST_F(SubscriptionListingTest, ConnectingDoesNotWaitForTheStore) {
 
 // The catch-up compares the device with the store once its channels are
 // subscribed; run before, it could not close the window it is for. (The
-// sync's own read waits for the listing too: one store-read thread, in
-// order.)
+// sync is answered meanwhile: its read has a lane of its own.)
 TEST_F(SubscriptionListingTest, TheDevicesCatchUpWaitsForTheSubscription) {
   const std::string conv = group("alice", {"bob"});
   auto bob = connect("bob");
   service_.on_frame(bob, {"s1", protocol::SyncFrame{{{conv, 0}}}});
+  ASSERT_TRUE(run_until([&] { return bob->count("synced") == 1; }));
+  // Committed, never published: only a catch-up brings it to bob.
+  const store::WriteOp missed = store::test_support::text(conv, "alice", "missed");
+  ASSERT_TRUE(memory_.apply(std::span(&missed, 1))[0].ok());
+
   // Past the catch-up's first delay (500 ms), with the listing held: a
   // window in which nothing may happen, so there is no event to await.
   run_until([] { return false; }, 800ms);
-  EXPECT_EQ(bus_.subscriptions(conv), 0);
-  EXPECT_EQ(bob->count("synced"), 0u) << "synced before the listing answered";
+  EXPECT_EQ(bob->count("message"), 0u) << "caught up before the channels were subscribed";
 
   store_.open();
-  ASSERT_TRUE(run_until([&] { return bob->count("synced") == 1; }));
-  EXPECT_EQ(bus_.subscriptions(conv), 1);
-  // Committed after the sync's read, never published: only a catch-up
-  // brings it to bob.
-  const store::WriteOp missed = store::test_support::text(conv, "alice", "missed");
-  ASSERT_TRUE(memory_.apply(std::span(&missed, 1))[0].ok());
   EXPECT_TRUE(run_until([&] { return bob->count("message") == 1; }));
+  EXPECT_EQ(bus_.subscriptions(conv), 1);
 }
 
 // A sync that names no conversation reads nothing, so it is not queued
@@ -246,7 +244,11 @@ TEST_F(SubscriptionListingTest, ALiveMessageDuringASyncReadWaitsForTheReplay) {
   const auto asked = store_.callers("messages").size();
   service_.on_frame(bob, {"s1", protocol::SyncFrame{{{conv, 0}}}});
   ASSERT_TRUE(store_.await_calls("messages", asked + 1));
-  service_.on_frame(alice, {"r1", protocol::SendFrame{conv, "c3", "three"}});
+  protocol::SendFrame three;
+  three.conversation_id = conv;
+  three.client_msg_id = "c3";
+  three.content = "three";
+  service_.on_frame(alice, {"r1", std::move(three)});
   ASSERT_TRUE(run_until([&] { return alice->count("ack") == 1; }));
   EXPECT_EQ(bob->count("message"), 0u) << "a live message went out while the sync was read";
 
