@@ -23,13 +23,10 @@ class Closable {
   // Called every tick_period by the gateway's one timer: heartbeats and
   // close deadlines without a timer per connection.
   virtual void tick(std::chrono::steady_clock::time_point now) {}
-};
-
-// A session whose write start waits for the end of the current handler.
-class DeferredWriter {
- public:
-  virtual ~DeferredWriter() = default;
-  virtual void start_deferred_write() = 0;
+  // The write a session deferred to the end of a handler (defer_write).
+  // Here rather than in an interface of its own: a second base with virtual
+  // functions would add a pointer to every session.
+  virtual void start_deferred_write() {}
 };
 
 struct Gateway::State {
@@ -57,8 +54,8 @@ struct Gateway::State {
   // write: a commit's ack and the sender's own copy of the message, or the
   // acks of several sends in one group commit. Weak: a session that went
   // meanwhile has nothing to write.
-  std::vector<std::weak_ptr<DeferredWriter>> deferred_writes;
-  std::vector<std::weak_ptr<DeferredWriter>> deferred_writes_starting;
+  std::vector<std::weak_ptr<Closable>> deferred_writes;
+  std::vector<std::weak_ptr<Closable>> deferred_writes_starting;
   bool deferred_writes_posted = false;
 
   void add(Closable* s) { live.insert(s); }
@@ -72,7 +69,7 @@ struct Gateway::State {
 void start_ticker(std::shared_ptr<Gateway::State> state);
 // Starts writer's write once the running handler returns (State::deferred_writes).
 void defer_write(const std::shared_ptr<Gateway::State>& state,
-                 std::weak_ptr<DeferredWriter> writer);
+                 std::weak_ptr<Closable> writer);
 void start_http_session(std::shared_ptr<Gateway::State> state,
                         boost::asio::ip::tcp::socket socket);
 

@@ -43,7 +43,6 @@ struct Gather {
 
 class WebsocketSession final : public Connection,
                                public Closable,
-                               public DeferredWriter,
                                public std::enable_shared_from_this<WebsocketSession> {
  public:
   WebsocketSession(std::shared_ptr<Gateway::State> state, tcp::socket socket, Admission admission)
@@ -97,7 +96,6 @@ class WebsocketSession final : public Connection,
     defer_write(state_, weak_from_this());
   }
 
-  // ---- DeferredWriter ----
   void start_deferred_write() override {
     write_deferred_ = false;
     write_next();
@@ -295,7 +293,7 @@ class WebsocketSession final : public Connection,
 }  // namespace
 
 void defer_write(const std::shared_ptr<Gateway::State>& state,
-                 std::weak_ptr<DeferredWriter> writer) {
+                 std::weak_ptr<Closable> writer) {
   state->deferred_writes.push_back(std::move(writer));
   if (state->deferred_writes_posted) return;
   state->deferred_writes_posted = true;
