@@ -192,10 +192,10 @@ class ChatService final : public gateway::ChatHandler {
   void schedule_catch_up(const gateway::ConnectionPtr& device, const std::string& conversation,
                          std::int64_t from_seq);
   void run_catch_ups();
-  // A catch-up's pages, read off the loop, replayed if the device is still here.
-  void replay_caught_up(
-      const std::weak_ptr<gateway::Connection>& device,
-      const std::vector<std::pair<std::string, std::vector<store::Message>>>& pages);
+  // A catch-up's pages (conversation, messages), read off the loop, replayed
+  // if the device is still here.
+  using CaughtUp = std::vector<std::pair<std::string, std::vector<store::Message>>>;
+  void replay_caught_up(const std::weak_ptr<gateway::Connection>& device, const CaughtUp& pages);
   void deliver(const gateway::ConnectionPtr& device, const bus::Envelope& e);
   // A live message frame to a device, through the delivery tracker; false
   // when the device was closed for being too slow.

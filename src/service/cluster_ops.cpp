@@ -183,13 +183,13 @@ void ChatService::run_catch_ups() {
       return !members_.check_member(t.first, device->user_id());
     });
     if (todo.empty()) continue;
-    // The reads on store_reads_: a connect storm schedules two catch-ups per
+    // Read off the loop: a connect storm schedules two catch-ups per
     // device, each a PostgreSQL round trip that would otherwise hold up every
     // connection of this gateway. What live delivery sends meanwhile, the
     // replay skips (delivery tracker).
     read_off_loop(
         [this, todo = std::move(todo)] {
-          std::vector<std::pair<std::string, std::vector<store::Message>>> pages;
+          CaughtUp pages;
           for (const auto& [conversation, from] : todo) {
             auto page =
                 b_.store.messages(conversation, 0, from, static_cast<int>(options_.max_replay));
@@ -198,14 +198,12 @@ void ChatService::run_catch_ups() {
           }
           return pages;
         },
-        [this, weak = c.device](std::vector<std::pair<std::string, std::vector<store::Message>>>
-                                    pages) { replay_caught_up(weak, pages); });
+        [this, weak = c.device](CaughtUp pages) { replay_caught_up(weak, pages); });
   }
 }
 
-void ChatService::replay_caught_up(
-    const std::weak_ptr<gateway::Connection>& weak,
-    const std::vector<std::pair<std::string, std::vector<store::Message>>>& pages) {
+void ChatService::replay_caught_up(const std::weak_ptr<gateway::Connection>& weak,
+                                   const CaughtUp& pages) {
   auto device = weak.lock();
   if (!device || !delivery_.knows(*device)) return;  // gone while reading
   const auto now = now_ms();
