@@ -11,6 +11,7 @@
 #include "push/testing/recording_provider.h"
 #include "store/forwarding_store.h"
 #include "store/memory/memory_store.h"
+#include "store/store_test_support.h"
 
 namespace parley::push {
 namespace {
@@ -20,13 +21,8 @@ using namespace std::chrono_literals;
 class Notifier : public ::testing::Test {
  protected:
   void SetUp() override {
-    store::NewConversation c;
-    c.id = "c_team";
-    c.type = "group";
-    c.name = "team";
-    c.created_by = "alice";
-    c.members = {"bob", "carol", "dave"};
-    ASSERT_TRUE(store_.create_conversation(c));
+    ASSERT_TRUE(store_.create_conversation(
+        store::test_support::new_group("c_team", "alice", {"bob", "carol", "dave"})));
     for (const char* user : {"alice", "bob", "carol", "dave"}) {
       Device d;
       d.id = std::string("dev_") + user;
@@ -120,13 +116,8 @@ class CountingStore : public store::ForwardingStore {
 };
 
 TEST_F(Notifier, ABatchAsksForMembersOnceAndHandsOnOnlyAtTheFlush) {
-  store::NewConversation pair;
-  pair.id = "c_pair";
-  pair.type = "group";
-  pair.name = "pair";
-  pair.created_by = "carol";
-  pair.members = {"dave"};
-  ASSERT_TRUE(store_.create_conversation(pair));
+  ASSERT_TRUE(
+      store_.create_conversation(store::test_support::new_group("c_pair", "carol", {"dave"})));
   CountingStore counting(store_);
   PushNotifier n(counting, presence_, dispatcher_, {});
   ASSERT_TRUE(n.stage(created("alice", 1, "one")));

@@ -10,6 +10,7 @@
 #include "push/ec_key.h"
 #include "push/memory/memory_device_registry.h"
 #include "store/memory/memory_store.h"
+#include "store/store_test_support.h"
 
 namespace parley::push {
 namespace {
@@ -17,13 +18,8 @@ namespace {
 class Routes : public ::testing::Test {
  protected:
   void SetUp() override {
-    store::NewConversation c;
-    c.id = "c_1";
-    c.type = "group";
-    c.name = "g";
-    c.created_by = "alice";
-    c.members = {"bob"};
-    ASSERT_TRUE(store_.create_conversation(c));
+    ASSERT_TRUE(
+        store_.create_conversation(store::test_support::new_group("c_1", "alice", {"bob"})));
     auto key = EcKey::generate();
     ASSERT_TRUE(key);
     p256dh_ = auth::base64url_encode(key->public_point());
