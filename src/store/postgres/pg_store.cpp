@@ -99,12 +99,15 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& ur
   auto reader = Conn::connect(url, kReaderSession);
   if (!reader) return reader.error();
   return std::unique_ptr<PostgresStore>(
-      new PostgresStore(std::move(*writer), std::move(*reader), options));
+      new PostgresStore(url, std::move(*writer), std::move(*reader), options));
 }
 
-PostgresStore::PostgresStore(std::unique_ptr<Conn> writer, std::unique_ptr<Conn> reader,
-                             StoreOptions options)
-    : options_(options), writer_(std::move(writer)), reader_(std::move(reader)) {}
+PostgresStore::PostgresStore(std::string url, std::unique_ptr<Conn> writer,
+                             std::unique_ptr<Conn> reader, StoreOptions options)
+    : options_(options), url_(std::move(url)), writer_(std::move(writer)) {
+  idle_readers_.push_back(std::move(reader));
+  readers_ = 1;
+}
 
 PostgresStore::~PostgresStore() = default;
 
@@ -180,11 +183,55 @@ Status PostgresStore::remove_member(std::string_view conversation_id, std::strin
   return ok_status();
 }
 
-// ---- Reader connection ----
+// ---- Reader connections ----
+
+PostgresStore::ReaderLease::ReaderLease(PostgresStore& store, std::unique_ptr<Conn> conn)
+    : store_(store), conn_(std::move(conn)) {}
+
+PostgresStore::ReaderLease::~ReaderLease() { store_.give_back(std::move(conn_)); }
+
+PostgresStore::ReaderLease PostgresStore::reader() {
+  constexpr auto kRetryOpenAfter = std::chrono::seconds(5);
+  std::unique_lock lock(read_mu_);
+  for (;;) {
+    if (!idle_readers_.empty()) {
+      auto conn = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return ReaderLease(*this, std::move(conn));
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (readers_ < kMaxReaders && now >= next_open_) {
+      ++readers_;  // reserved while connecting, outside the lock
+      lock.unlock();
+      auto conn = Conn::connect(url_, kReaderSession);
+      if (conn) return ReaderLease(*this, std::move(*conn));
+      lock.lock();
+      --readers_;
+      next_open_ = std::chrono::steady_clock::now() + kRetryOpenAfter;
+      spdlog::warn("postgres store: cannot open another reader ({}); {} serve",
+                   conn.error().message, readers_);
+      continue;  // one may have come back meanwhile
+    }
+    reader_back_.wait(lock);
+  }
+}
+
+void PostgresStore::give_back(std::unique_ptr<Conn> conn) {
+  {
+    std::lock_guard lock(read_mu_);
+    idle_readers_.push_back(std::move(conn));
+  }
+  reader_back_.notify_one();
+}
+
+int PostgresStore::readers_open() const {
+  std::lock_guard lock(read_mu_);
+  return readers_;
+}
 
 Result<Conversation> PostgresStore::get_conversation(std::string_view id) {
-  std::lock_guard lock(read_mu_);
-  auto c = pg::load_conversation(*reader_, id);
+  auto conn = reader();
+  auto c = pg::load_conversation(*conn, id);
   if (!c) return c.error();
   if (!*c) return conversation_not_found();
   return std::move(**c);
@@ -193,21 +240,21 @@ Result<Conversation> PostgresStore::get_conversation(std::string_view id) {
 Result<std::vector<ConversationSummary>> PostgresStore::list_conversations(
     std::string_view user_id, int limit, const std::optional<ListCursor>& after) {
   if (limit < 1) return std::vector<ConversationSummary>();
-  std::lock_guard lock(read_mu_);
-  return pg::list_conversations(*reader_, user_id, limit, after);
+  auto conn = reader();
+  return pg::list_conversations(*conn, user_id, limit, after);
 }
 
 Result<std::vector<std::string>> PostgresStore::member_ids(std::string_view conversation_id) {
-  std::lock_guard lock(read_mu_);
-  auto ids = pg::member_ids(*reader_, conversation_id);
+  auto conn = reader();
+  auto ids = pg::member_ids(*conn, conversation_id);
   if (!ids) return ids.error();
   if (!*ids) return conversation_not_found();
   return std::move(**ids);
 }
 
 Result<Store::MembersByConversation> PostgresStore::members_of(std::span<const std::string> ids) {
-  std::lock_guard lock(read_mu_);
-  return pg::members_of(*reader_, ids);
+  auto conn = reader();
+  return pg::members_of(*conn, ids);
 }
 
 Result<MessagePage> PostgresStore::messages(std::string_view conversation_id,
@@ -215,8 +262,8 @@ Result<MessagePage> PostgresStore::messages(std::string_view conversation_id,
                                             int limit) {
   auto window = rules::page_window(before_seq, after_seq, limit);
   if (!window) return window.error();
-  std::lock_guard lock(read_mu_);
-  auto page = pg::messages(*reader_, conversation_id, *window);
+  auto conn = reader();
+  auto page = pg::messages(*conn, conversation_id, *window);
   if (!page) return page.error();
   if (!*page) return conversation_not_found();
   return std::move(**page);
@@ -224,16 +271,16 @@ Result<MessagePage> PostgresStore::messages(std::string_view conversation_id,
 
 Result<Message> PostgresStore::message(std::string_view conversation_id,
                                        std::string_view message_id) {
-  std::lock_guard lock(read_mu_);
-  auto m = pg::find_message(*reader_, conversation_id, message_id);
+  auto conn = reader();
+  auto m = pg::find_message(*conn, conversation_id, message_id);
   if (!m) return m.error();
   if (!*m) return make_error(Errc::not_found, "message not found");
   return std::move(**m);
 }
 
 Result<std::vector<std::string>> PostgresStore::contacts(std::string_view user_id) {
-  std::lock_guard lock(read_mu_);
-  return pg::contacts(*reader_, user_id);
+  auto conn = reader();
+  return pg::contacts(*conn, user_id);
 }
 
 // ---- Outbox ----
@@ -243,8 +290,8 @@ Result<std::vector<OutboxEntry>> PostgresStore::outbox_read(std::int64_t after_i
   if (limit < 1) return out;
   Params p;
   p.int64(after_id).int64(limit);
-  std::lock_guard lock(read_mu_);
-  auto rows = reader_->query(kOutboxRead, p);
+  auto conn = reader();
+  auto rows = conn->query(kOutboxRead, p);
   if (!rows) return rows.error();
   out.reserve(rows->count());
   for (int r = 0; r < rows->count(); ++r) {

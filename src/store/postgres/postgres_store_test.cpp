@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <iostream>
 #include <string>
@@ -335,6 +336,42 @@ TEST_F(PostgresStoreTest, ReconnectsAfterTheServerDroppedItsSessions) {
   Status added = store->add_member("c1", "carol", 5);
   EXPECT_EQ(code(added), "ok") << (added ? "" : added.error().message);
   EXPECT_EQ(must(store->messages("c1", 0, 0, 10)).messages.size(), 2u);
+}
+
+// Reads from several threads at once (a gateway's read lanes, its outbox
+// relay) each get a reader connection of their own, up to kMaxReaders; the
+// rest wait for one to come back instead of opening more.
+TEST_F(PostgresStoreTest, ConcurrentReadsOpenReadersUpToTheLimit) {
+  auto store = open_store(url());
+  ASSERT_NE(store, nullptr);
+  must(store->create_conversation(new_group("c1", "alice", {"bob"})));
+  send(*store, text("c1", "alice", "a1"));
+  EXPECT_EQ(store->readers_open(), 1);
+
+  // Every read of messages waits on this lock, holding its reader.
+  RawPg locker = raw();
+  ASSERT_TRUE(locker.exec("BEGIN"));
+  ASSERT_TRUE(locker.exec("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE"));
+  constexpr int kReads = PostgresStore::kMaxReaders + 2;
+  std::atomic<int> finished{0}, right{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kReads; ++i) {
+    threads.emplace_back([&] {
+      auto page = store->messages("c1", 0, 0, 10);
+      if (page && page->messages.size() == 1) ++right;
+      ++finished;
+    });
+  }
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (store->readers_open() < PostgresStore::kMaxReaders && Clock::now() < deadline)
+    std::this_thread::yield();
+  EXPECT_EQ(store->readers_open(), PostgresStore::kMaxReaders);
+  EXPECT_EQ(finished.load(), 0) << "a read passed the lock";
+
+  ASSERT_TRUE(locker.exec("COMMIT"));
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(right.load(), kReads);
+  EXPECT_EQ(store->readers_open(), PostgresStore::kMaxReaders);
 }
 
 TEST_F(PostgresStoreTest, UnavailableFastWhileTheServerRefusesThenRecovers) {
