@@ -53,9 +53,12 @@ void create_conversation(service::ChatService& s, const Call& c) {
     ids.emplace_back(m.get_string());
   }
   std::string n = name && name->is_string() ? std::string(name->get_string()) : std::string();
-  auto created = s.create_conversation(c.user, std::string(type->get_string()), n, std::move(ids));
-  if (!created) return c.fail(created.error());
-  c.respond(json_response(created->created ? 201 : 200, conversation_body(created->conversation)));
+  s.create_conversation(c.user, std::string(type->get_string()), n, std::move(ids),
+                        [respond = c.respond](Result<service::ChatService::Created> created) {
+                          if (!created) return respond(error_response(created.error()));
+                          respond(json_response(created->created ? 201 : 200,
+                                                conversation_body(created->conversation)));
+                        });
 }
 
 void list_conversations(service::ChatService& s, const Call& c) {
@@ -63,20 +66,24 @@ void list_conversations(service::ChatService& s, const Call& c) {
   if (!limit) return c.fail(limit.error());
   auto cursor = decode_cursor(c.target);
   if (!cursor) return c.fail(cursor.error());
-  auto list = s.conversations(c.user, static_cast<int>(*limit) + 1, *cursor);
-  if (!list) return c.fail(list.error());
-  std::string next;
-  if (list->size() > static_cast<std::size_t>(*limit)) {
-    list->resize(*limit);
-    next = encode_cursor(list->back());
-  }
-  c.respond(json_response(200, conversation_list_body(*list, next)));
+  s.conversations(c.user, static_cast<int>(*limit) + 1, *cursor,
+                  [respond = c.respond, limit = static_cast<std::size_t>(*limit)](
+                      Result<std::vector<store::ConversationSummary>> list) {
+                    if (!list) return respond(error_response(list.error()));
+                    std::string next;
+                    if (list->size() > limit) {
+                      list->resize(limit);
+                      next = encode_cursor(list->back());
+                    }
+                    respond(json_response(200, conversation_list_body(*list, next)));
+                  });
 }
 
 void get_conversation(service::ChatService& s, const Call& c, const std::string& id) {
-  auto conv = s.conversation(c.user, id);
-  if (!conv) return c.fail(conv.error());
-  c.respond(json_response(200, conversation_body(*conv)));
+  s.conversation(c.user, id, [respond = c.respond](Result<store::Conversation> conv) {
+    if (!conv) return respond(error_response(conv.error()));
+    respond(json_response(200, conversation_body(*conv)));
+  });
 }
 
 void add_member(service::ChatService& s, const Call& c, const std::string& id) {
@@ -84,16 +91,19 @@ void add_member(service::ChatService& s, const Call& c, const std::string& id) {
   if (!body) return c.fail(body.error());
   auto* user = body->if_contains("user_id");
   if (!user || !user->is_string()) return c.fail(Errc::bad_request, "user_id must be a string");
-  auto conv = s.add_member(c.user, id, std::string(user->get_string()));
-  if (!conv) return c.fail(conv.error());
-  c.respond(json_response(201, conversation_body(*conv)));
+  s.add_member(c.user, id, std::string(user->get_string()),
+               [respond = c.respond](Result<store::Conversation> conv) {
+                 if (!conv) return respond(error_response(conv.error()));
+                 respond(json_response(201, conversation_body(*conv)));
+               });
 }
 
 void remove_member(service::ChatService& s, const Call& c, const std::string& id,
                    const std::string& member) {
-  auto removed = s.remove_member(c.user, id, member);
-  if (!removed) return c.fail(removed.error());
-  c.respond(HttpResponse{204, {}, "application/json"});
+  s.remove_member(c.user, id, member, [respond = c.respond](Status removed) {
+    if (!removed) return respond(error_response(removed.error()));
+    respond(HttpResponse{204, {}, "application/json"});
+  });
 }
 
 void history(service::ChatService& s, const Call& c, const std::string& id) {
@@ -107,9 +117,11 @@ void history(service::ChatService& s, const Call& c, const std::string& id) {
   bool after_given = c.target.param("after_seq") && !c.target.param("after_seq")->empty();
   std::int64_t before_seq = *before;
   if (after_given && *after == 0 && before_seq == 0) before_seq = store::kOldestFirst;
-  auto page = s.history(c.user, id, before_seq, *after, static_cast<int>(*limit));
-  if (!page) return c.fail(page.error());
-  c.respond(json_response(200, message_page_body(*page)));
+  s.history(c.user, id, before_seq, *after, static_cast<int>(*limit),
+            [respond = c.respond](Result<store::MessagePage> page) {
+              if (!page) return respond(error_response(page.error()));
+              respond(json_response(200, message_page_body(*page)));
+            });
 }
 
 void post_message(service::ChatService& s, const Call& c, const std::string& id) {
@@ -136,9 +148,12 @@ void presence(service::ChatService& s, const Call& c) {
     rest.remove_prefix(comma + 1);
   }
   if (users.size() > 100) return c.fail(Errc::bad_request, "at most 100 user ids");
-  auto states = s.presence_of(c.user, users);
-  if (!states) return c.fail(states.error());
-  c.respond(json_response(200, presence_body(users, *states)));
+  s.presence_of(c.user, users,
+                [respond = c.respond, users](
+                    Result<std::vector<std::optional<presence::PresenceState>>> states) {
+                  if (!states) return respond(error_response(states.error()));
+                  respond(json_response(200, presence_body(users, *states)));
+                });
 }
 
 void route(service::ChatService& s, const Call& c) {

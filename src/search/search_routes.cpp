@@ -48,7 +48,7 @@ Result<std::vector<std::string>> SearchRoutes::scope(const std::string& user,
   if (const auto* id = param(target, "conversation_id")) {
     // not_found for an unknown conversation, not_member for someone else's,
     // as every other route of a conversation answers.
-    auto conversation = chat_.conversation(user, *id);
+    auto conversation = chat_.read_conversation(user, *id);
     if (!conversation) return std::move(conversation).error();
     return std::vector<std::string>{*id};
   }
@@ -90,23 +90,26 @@ bool SearchRoutes::handle(const api::AuthedRequest& request,
     fail(Errc::bad_request, "bad cursor");
     return true;
   }
-  auto ids = scope(request.user, request.target);
-  if (!ids) {
-    respond(error_response(ids.error()));
-    return true;
-  }
-  const auto started = std::chrono::steady_clock::now();
-  auto page = index_.search(
-      SearchQuery{std::move(ids).value(), *q, static_cast<int>(*limit), cursor ? *cursor : ""});
-  metric::query_latency.observe_us(
-      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                     std::chrono::steady_clock::now() - started)
-                                     .count()));
-  if (!page) {
-    respond(error_response(page.error()));
-    return true;
-  }
-  respond({200, page_body(*page)});
+  // The scope's store reads and the query itself: off the event loop in
+  // cluster mode (a query may take a while on a large index).
+  chat_.run_request<SearchPage>(
+      [this, user = request.user, target = request.target, q = *q, limit = *limit,
+       cursor = cursor ? *cursor : std::string()]() -> Result<SearchPage> {
+        auto ids = scope(user, target);
+        if (!ids) return std::move(ids).error();
+        const auto started = std::chrono::steady_clock::now();
+        auto page = index_.search(
+            SearchQuery{std::move(ids).value(), q, static_cast<int>(limit), cursor});
+        metric::query_latency.observe_us(static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(
+                std::chrono::steady_clock::now() - started)
+                .count()));
+        return page;
+      },
+      [respond](Result<SearchPage> page) {
+        if (!page) return respond(error_response(page.error()));
+        respond({200, page_body(*page)});
+      });
   return true;
 }
 

@@ -14,6 +14,7 @@
 #include "auth/hs256.h"
 #include "bus/local/local_bus.h"
 #include "presence/local/local_presence.h"
+#include "service/service_test_support.h"
 #include "store/memory/memory_store.h"
 
 namespace parley::search {
@@ -43,9 +44,12 @@ class SearchRoutesTest : public ::testing::Test {
         routes_(chat_, index_) {}
 
   std::string group(const std::string& owner, std::vector<std::string> members) {
-    auto c = chat_.create_conversation(owner, "group", "g", std::move(members));
+    auto c = service::test_support::answer_of<service::ChatService::Created>(
+        ioc_, [&](auto reply) {
+          chat_.create_conversation(owner, "group", "g", std::move(members), std::move(reply));
+        });
     EXPECT_TRUE(c.ok());
-    return c->conversation.id;
+    return c ? c->conversation.id : std::string();
   }
 
   // Whether the module took the request, and its answer.
@@ -115,7 +119,9 @@ TEST_F(SearchRoutesTest, SearchesAllOfTheCallersConversationsNow) {
                         a + R"("})"));
 
   // Removed from a: no longer searched there.
-  ASSERT_TRUE(chat_.remove_member("alice", a, "alice").ok());
+  ASSERT_TRUE(service::test_support::answer_of<Unit>(ioc_, [&](auto reply) {
+                chat_.remove_member("alice", a, "alice", std::move(reply));
+              }).ok());
   ASSERT_EQ(call("alice", "/api/search?q=x").response.status, 200);
   EXPECT_EQ(index_.asked->conversation_ids, std::vector<std::string>{b});
 }

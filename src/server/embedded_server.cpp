@@ -138,7 +138,7 @@ int run_embedded(const Config& config, const std::function<void(const std::strin
   media::MediaLibrary media_library(
       media_blobs, media_catalog,
       [&chat_for_media](const std::string& user, const std::string& conversation) {
-        return chat_for_media && chat_for_media->conversation(user, conversation).ok();
+        return chat_for_media && chat_for_media->read_conversation(user, conversation).ok();
       },
       {config.max_media_bytes});
   media::BindingStore binding_store(notifying_store, media_library);

@@ -43,17 +43,24 @@ TEST(CatchUpAuthzTest, ARemovedMemberIsNotCaughtUpOnTheConversation) {
     return pred();
   };
 
-  const std::string secret =
-      service.create_conversation("alice", "group", "g", {"bob"})->conversation.id;
-  const std::string other =
-      service.create_conversation("alice", "group", "h", {"bob"})->conversation.id;
+  auto group = [&](const std::string& name) {
+    auto c = test_support::answer_of<ChatService::Created>(ioc, [&](auto reply) {
+      service.create_conversation("alice", "group", name, {"bob"}, std::move(reply));
+    });
+    EXPECT_TRUE(c.ok());
+    return c ? c->conversation.id : std::string();
+  };
+  const std::string secret = group("g");
+  const std::string other = group("h");
   auto alice = std::make_shared<Device>("alice");
   auto bob = std::make_shared<Device>("bob");
   service.on_connect(alice);
   service.on_connect(bob);  // schedules the device's catch-up
   service.on_frame(bob, {"s1", protocol::SyncFrame{{{secret, 0}, {other, 0}}}});
 
-  ASSERT_TRUE(service.remove_member("alice", secret, "bob").ok());
+  ASSERT_TRUE(test_support::answer_of<Unit>(ioc, [&](auto reply) {
+                service.remove_member("alice", secret, "bob", std::move(reply));
+              }).ok());
   protocol::SendFrame after;
   after.conversation_id = secret;
   after.client_msg_id = "after-removal";

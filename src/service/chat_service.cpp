@@ -44,10 +44,12 @@ ChatService::ChatService(boost::asio::any_io_executor ex, Backends backends,
       conversation_sends_(options.conversation_sends),
       expiry_timer_(ex) {
   b_.bus.set_handler([this](const bus::Envelope& e) { on_bus(e); });
-  // One thread per lane: the PostgreSQL store reads on one connection anyway.
+  // One thread for each ordered lane; two for REST calls, which need no
+  // order. The PostgreSQL store opens a reader connection per concurrent read.
   if (options_.cluster) {
     store_reads_ = std::make_unique<boost::asio::thread_pool>(1);
     sync_reads_ = std::make_unique<boost::asio::thread_pool>(1);
+    request_calls_ = std::make_unique<boost::asio::thread_pool>(2);
   }
   schedule_retransmits();
 }

@@ -2,8 +2,9 @@
 // The chat service: what a frame or a REST call means. Sequencing and
 // durability are the store's (through the GroupCommitter), fan-out is the
 // bus's, transitions of presence are the PresenceTracker's; this class wires
-// them together. Event-loop only, except authenticate() and
-// conversation_ids(), which cluster mode also runs on its store-read thread.
+// them together. Event-loop only, except authenticate(), read_conversation()
+// and conversation_ids(), which cluster mode also runs on its store-read
+// threads.
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -92,23 +93,45 @@ class ChatService final : public gateway::ChatHandler {
     store::Conversation conversation;
     bool created = true;  // false: an existing direct conversation
   };
-  Result<Created> create_conversation(const std::string& user_id, const std::string& type,
-                                      const std::string& name,
-                                      std::vector<std::string> members);
-  Result<store::Conversation> conversation(const std::string& user_id, const std::string& id);
-  Result<std::vector<store::ConversationSummary>> conversations(
-      const std::string& user_id, int limit, const std::optional<store::ListCursor>& after);
+  // Each REST call answers through `done`, on the event loop. In cluster mode
+  // its store work (PostgreSQL round trips) runs on the request lane, off the
+  // loop: a REST call must not hold up every WebSocket of the gateway, nor
+  // freeze them while the database is unreachable. Embedded mode (a local
+  // SQLite file) answers before the call returns.
+  template <class T>
+  using Reply = std::function<void(Result<T>)>;
+  void create_conversation(const std::string& user_id, const std::string& type,
+                           const std::string& name, std::vector<std::string> members,
+                           Reply<Created> done);
+  void conversation(const std::string& user_id, const std::string& id,
+                    Reply<store::Conversation> done);
+  void conversations(const std::string& user_id, int limit,
+                     const std::optional<store::ListCursor>& after,
+                     Reply<std::vector<store::ConversationSummary>> done);
+  void add_member(const std::string& user_id, const std::string& id,
+                  const std::string& new_member, Reply<store::Conversation> done);
+  void remove_member(const std::string& user_id, const std::string& id,
+                     const std::string& member, Reply<Unit> done);
+  void history(const std::string& user_id, const std::string& id, std::int64_t before_seq,
+               std::int64_t after_seq, int limit, Reply<store::MessagePage> done);
+  // Users who share no conversation with user_id come back as nullopt.
+  void presence_of(const std::string& user_id, const std::vector<std::string>& users,
+                   Reply<std::vector<std::optional<presence::PresenceState>>> done);
+  // A feature route's blocking work (a search query): `work` runs where the
+  // store work of the calls above runs, `done(answer)` on the event loop.
+  // `work` may only use what is safe on any thread: the store, a search index,
+  // read_conversation(), conversation_ids().
+  template <class T>
+  void run_request(std::function<Result<T>()> work, Reply<T> done) {
+    read_off_loop(std::move(work), std::move(done), ReadLane::request);
+  }
+
+  // Safe on any thread (store reads only):
+  // The conversation, if user_id is a member (outsider_error otherwise).
+  Result<store::Conversation> read_conversation(const std::string& user_id,
+                                                const std::string& id);
   // Every conversation id of the user, all pages.
   Result<std::vector<std::string>> conversation_ids(const std::string& user_id);
-  Result<store::Conversation> add_member(const std::string& user_id, const std::string& id,
-                                         const std::string& new_member);
-  Status remove_member(const std::string& user_id, const std::string& id,
-                       const std::string& member);
-  Result<store::MessagePage> history(const std::string& user_id, const std::string& id,
-                                     std::int64_t before_seq, std::int64_t after_seq, int limit);
-  // Users who share no conversation with user_id come back as nullopt.
-  Result<std::vector<std::optional<presence::PresenceState>>> presence_of(
-      const std::string& user_id, const std::vector<std::string>& users);
 
   const ServiceOptions& options() const { return options_; }
 
@@ -171,11 +194,15 @@ class ChatService final : public gateway::ChatHandler {
   // the same lane. Embedded mode (a local SQLite file) runs both at once.
   // Two lanes, each one thread: a device's sync (the device waits for its
   // answer) is not queued behind a storm's listings, contacts and catch-ups.
-  enum class ReadLane { background, sync };
+  // A third lane, two threads and no order between its calls, carries REST
+  // calls (run_request), so an API client waits behind neither.
+  enum class ReadLane { background, sync, request };
   template <class Read, class Done>
   void read_off_loop(Read read, Done done, ReadLane lane = ReadLane::background) {
     if (!store_reads_) return done(read());
-    auto& pool = lane == ReadLane::sync ? *sync_reads_ : *store_reads_;
+    auto& pool = lane == ReadLane::sync      ? *sync_reads_
+                 : lane == ReadLane::request ? *request_calls_
+                                             : *store_reads_;
     boost::asio::post(pool, [this, read = std::move(read), done = std::move(done),
                              alive = std::weak_ptr<int>(alive_)]() mutable {
       // The pool is joined before the service goes: `this` is valid here.
@@ -273,6 +300,7 @@ class ChatService final : public gateway::ChatHandler {
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   std::unique_ptr<boost::asio::thread_pool> store_reads_;  // cluster mode only
   std::unique_ptr<boost::asio::thread_pool> sync_reads_;   // cluster mode only
+  std::unique_ptr<boost::asio::thread_pool> request_calls_;  // cluster mode only
 };
 
 }  // namespace parley::service

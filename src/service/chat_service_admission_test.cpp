@@ -77,6 +77,13 @@ class AdmissionTest : public ::testing::Test {
     return true;
   }
 
+  // A group of alice's.
+  Result<ChatService::Created> group(const std::string& name, std::vector<std::string> members) {
+    return test_support::answer_of<ChatService::Created>(ioc_, [&](auto reply) {
+      service_.create_conversation("alice", "group", name, std::move(members), std::move(reply));
+    });
+  }
+
   // The reply (ack/ok/error) to request `req`, once it came.
   std::optional<json::object> reply(const std::shared_ptr<Device>& d, const std::string& req) {
     std::optional<json::object> out;
@@ -150,7 +157,7 @@ TEST_F(AdmissionTest, RefreshForAnotherUserOrInvalidIsRefused) {
 }
 
 TEST_F(AdmissionTest, SendsBeyondTheUserBucketAreRateLimited) {
-  auto conv = service_.create_conversation("alice", "group", "g", {"bob"});
+  auto conv = group("g", {"bob"});
   ASSERT_TRUE(conv.ok());
   auto a = connect("alice");
   send(a, conv->conversation.id, "s1");
@@ -166,8 +173,8 @@ TEST_F(AdmissionTest, SendsBeyondTheUserBucketAreRateLimited) {
 }
 
 TEST_F(AdmissionTest, ConversationBucketIsSharedAndRefusalDoesNotChargeTheUser) {
-  auto conv = service_.create_conversation("alice", "group", "g", {"bob", "carol"});
-  auto quiet = service_.create_conversation("alice", "group", "q", {"bob", "carol"});
+  auto conv = group("g", {"bob", "carol"});
+  auto quiet = group("q", {"bob", "carol"});
   ASSERT_TRUE(conv.ok() && quiet.ok());
   auto a = connect("alice"), b = connect("bob"), c = connect("carol");
   const auto& id = conv->conversation.id;

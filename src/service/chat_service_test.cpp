@@ -43,7 +43,9 @@ class ChatServiceTest : public ::testing::Test {
   }
 
   std::string group(const std::string& owner, std::vector<std::string> members) {
-    auto c = service_.create_conversation(owner, "group", "g", std::move(members));
+    auto c = test_support::answer_of<ChatService::Created>(ioc_, [&](auto reply) {
+      service_.create_conversation(owner, "group", "g", std::move(members), std::move(reply));
+    });
     EXPECT_TRUE(c.ok());
     return c->conversation.id;
   }
@@ -230,7 +232,9 @@ TEST_F(ChatServiceTest, AddedMemberReceivesLaterMessages) {
   auto a = connect("alice"), d = connect("dave");
   send(a, conv, "before");
   ASSERT_TRUE(run_until([&] { return a->of_type("ack").size() == 1; }));
-  ASSERT_TRUE(service_.add_member("alice", conv, "dave").ok());
+  ASSERT_TRUE(test_support::answer_of<store::Conversation>(ioc_, [&](auto reply) {
+                service_.add_member("alice", conv, "dave", std::move(reply));
+              }).ok());
   send(a, conv, "after");
   ASSERT_TRUE(run_until([&] { return d->of_type("message").size() == 1; }));
   EXPECT_EQ(d->of_type("message")[0].at("seq").as_int64(), 2);

@@ -1,19 +1,40 @@
 #pragma once
 // Service tests: a device that records, parsed, every frame the service
 // sends it, and how it was closed.
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 
 #include "common/ids.h"
+#include "common/result.h"
 #include "gateway/connection.h"
 
 namespace parley::service::test_support {
+
+// The answer of one of ChatService's REST calls: `start(reply)` makes the
+// call; `io` (the service's loop) runs until the reply came, at most 5 s.
+// Embedded mode answers at once, cluster mode on a later turn of the loop.
+template <class T>
+Result<T> answer_of(boost::asio::io_context& io,
+                    const std::function<void(std::function<void(Result<T>)>)>& start) {
+  std::optional<Result<T>> out;
+  start([&out](Result<T> r) { out.emplace(std::move(r)); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!out && std::chrono::steady_clock::now() < deadline) {
+    io.restart();
+    io.run_for(std::chrono::milliseconds(2));
+  }
+  if (!out) return make_error(Errc::internal, "the call did not answer within 5 s");
+  return std::move(*out);
+}
 
 class RecordingDevice final : public gateway::Connection {
  public:

@@ -3,8 +3,11 @@
 // count acked messages lost, duplicates after the client's de-duplication,
 // order violations and the time to full recovery. Each scenario appends one
 // JSON line to $PARLEY_FAULT_REPORT; docs/reliability.md has the results.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -180,6 +183,46 @@ TEST_F(PostgresFaults, ANewDeviceGoesLiveWhileItIsFrozen) {
   EXPECT_EQ(healthz.size() < 12 ? "" : healthz.substr(9, 3), "200") << "/healthz: " << healthz;
   EXPECT_TRUE(signal_all(pids, SIGCONT));
   undo_ = nullptr;
+}
+
+// A REST call's database work runs off the event loop too: while a history
+// read waits on the frozen database, /healthz on the same gateway answers at
+// once, and the read answers once the database is back.
+TEST_F(PostgresFaults, AHistoryReadWaitsAloneWhileItIsFrozen) {
+  const auto pids = pg_pids();
+  ASSERT_FALSE(pids.empty());
+  ASSERT_TRUE(signal_all(pids, SIGSTOP));
+  undo_ = [pids] { signal_all(pids, SIGCONT); };
+
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(gateway(0).port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string request = "GET /api/conversations/c_frozen/messages HTTP/1.1\r\nHost: x\r\n"
+                              "Authorization: Bearer " + gateway(0).token("zoe") +
+                              "\r\nConnection: close\r\n\r\n";
+  ASSERT_EQ(::send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+
+  const std::string healthz = client::testing::http_get(gateway(0).port(), "/healthz", 3s);
+  EXPECT_EQ(healthz.size() < 12 ? "" : healthz.substr(9, 3), "200")
+      << "the gateway's loop waited on the frozen database: " << healthz;
+
+  EXPECT_TRUE(signal_all(pids, SIGCONT));
+  undo_ = nullptr;
+  // Back: the read answers (404: no such conversation), within the bound.
+  std::string answer;
+  char buf[4096];
+  pollfd p{fd, POLLIN, 0};
+  while (::poll(&p, 1, 20'000) == 1) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    answer.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  EXPECT_EQ(answer.size() < 12 ? "" : answer.substr(9, 3), "404") << answer;
 }
 
 }  // namespace
