@@ -15,6 +15,10 @@ namespace parley::store::sqlite {
 // WAL before it publishes the new frames in the WAL index, so readers and
 // checkpoints never look for frames still in the buffer, and a failed write
 // surfaces as the sync's error, which fails (rolls back) that commit.
+// This needs `PRAGMA synchronous = FULL` (what the store sets): NORMAL does
+// not sync the WAL at commit, so the frames would stay in the buffer after
+// the WAL index names them, and other connections reading them would report
+// "database disk image is malformed" (seen in a session-9 experiment).
 // A WAL file also grows ahead of its frames, 256 KiB of zeros at a time, so
 // most commits' syncs do not change the file's size (see kGrowBy).
 // Files other than WAL files pass straight through.
