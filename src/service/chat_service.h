@@ -194,8 +194,9 @@ class ChatService final : public gateway::ChatHandler {
   // the same lane. Embedded mode (a local SQLite file) runs both at once.
   // Two lanes, each one thread: a device's sync (the device waits for its
   // answer) is not queued behind a storm's listings, contacts and catch-ups.
-  // A third lane, two threads and no order between its calls, carries REST
-  // calls (run_request), so an API client waits behind neither.
+  // A third lane, two threads and no order between its calls, carries the
+  // REST calls, their membership writes included, and run_request's work, so
+  // an API client waits behind neither.
   enum class ReadLane { background, sync, request };
   template <class Read, class Done>
   void read_off_loop(Read read, Done done, ReadLane lane = ReadLane::background) {

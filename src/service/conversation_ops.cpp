@@ -22,10 +22,6 @@ const store::Member* find_member(const store::Conversation& c, const std::string
   return nullptr;
 }
 
-}  // namespace
-
-namespace {
-
 // What a create call asks for, checked; the members sorted, without the
 // caller and without repeats.
 Result<store::NewConversation> new_conversation(const std::string& user_id,
