@@ -283,6 +283,8 @@ int run_embedded(const Config& config, const std::function<void(const std::strin
   signals.async_wait(on_signal);
 
   ioc.run();
+  // Before the search routes and index go: a query may still run off the loop.
+  chat.join_lanes();
   log->info("stopped");
   return 0;
 }

@@ -54,6 +54,13 @@ ChatService::ChatService(boost::asio::any_io_executor ex, Backends backends,
   schedule_retransmits();
 }
 
+void ChatService::join_lanes() {
+  // Destroying a pool joins its threads (a call already running finishes).
+  request_calls_.reset();
+  sync_reads_.reset();
+  store_reads_.reset();
+}
+
 void ChatService::cancel_timers() {
   presence_tracker_.cancel_all();
   retransmit_timer_.cancel();

@@ -140,6 +140,10 @@ class ChatService final : public gateway::ChatHandler {
   // Tells every device to come back after a random delay in [0, max_ms].
   void announce_reconnect(std::int64_t max_ms);
   void cancel_timers();
+  // Once the event loop has stopped: waits for the store work in flight on
+  // the lanes (answers are dropped) and ends their threads, so what that
+  // work uses (a search index, feature routes) may be destroyed next.
+  void join_lanes();
   std::size_t connection_count() const { return sessions_.connection_count(); }
 
  private:

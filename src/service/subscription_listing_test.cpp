@@ -6,6 +6,7 @@
 // membership change or a departure meanwhile is not undone by a stale answer.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -311,6 +312,29 @@ TEST_F(SubscriptionListingTest, AnAnswerForAUserWhoLeftIsDropped) {
   ASSERT_TRUE(run_until([&] { return bus_.subscriptions(carols) == 1; }));
   EXPECT_EQ(bus_.subscriptions(bobs), 0);
   EXPECT_EQ(bus_.subscriptions("bob"), 0) << "bob's user channel outlived him";
+}
+
+// Shutdown: join_lanes() returns only once the work running off the loop
+// has finished, so what that work uses (a search index) may go next. The
+// work here is still blocked when join_lanes() is called.
+TEST_F(SubscriptionListingTest, JoinLanesWaitsForTheWorkInFlight) {
+  std::atomic<bool> started{false}, release{false}, finished{false};
+  service_.run_request<int>(
+      [&]() -> Result<int> {
+        started = true;
+        while (!release) std::this_thread::yield();
+        finished = true;
+        return 1;
+      },
+      [](Result<int>) {});
+  while (!started) std::this_thread::yield();
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(50ms);  // join_lanes() is waiting by then, or wrongly returned
+    release = true;
+  });
+  service_.join_lanes();
+  EXPECT_TRUE(finished) << "join_lanes() returned while the work still ran";
+  releaser.join();
 }
 
 }  // namespace
