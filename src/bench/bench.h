@@ -29,6 +29,7 @@ struct Options {
   int connections = 100;  // idle, durable, reconnect
   int groups = 10;        // fanout
   int members = 100;      // fanout; reconnect: group size
+  int offline_members = 0;  // fanout: members per group who never connect
   int senders = 10;       // fanout
   double rate = 1000;     // fanout: sends per second, all senders together
   double duration_s = 10;

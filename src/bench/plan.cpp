@@ -85,6 +85,8 @@ bool make_plan(const Options& o, Plan& plan, std::string& error) {
         spec.conns.push_back(plan.conns.size());
         plan.conns.push_back({user(std::to_string(g) + "-" + std::to_string(m)), "", false});
       }
+      for (int m = 0; m < o.offline_members; ++m)
+        spec.extra.push_back(user(std::to_string(g) + "-off-" + std::to_string(m)));
       groups.push_back(std::move(spec));
     }
     // Sender j: member j / groups of group j % groups (spread over the groups).

@@ -41,6 +41,8 @@ BenchCommand::BenchCommand(CLI::App& app) {
   cmd_->add_option("--connections", o_.connections, "idle, durable, reconnect: connections");
   cmd_->add_option("--groups", o_.groups, "fanout: groups");
   cmd_->add_option("--members", o_.members, "fanout: members per group; reconnect: group size");
+  cmd_->add_option("--offline-members", o_.offline_members,
+                   "fanout: members per group who never connect (large groups, few sockets)");
   cmd_->add_option("--senders", o_.senders, "fanout: sending members");
   cmd_->add_option("--rate", rate_, "fanout: total sends per second (e.g. 2000/s)");
   cmd_->add_option("--duration", duration_, "measured window (e.g. 10s)");
