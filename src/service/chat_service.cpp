@@ -50,6 +50,9 @@ ChatService::ChatService(boost::asio::any_io_executor ex, Backends backends,
     store_reads_ = std::make_unique<boost::asio::thread_pool>(1);
     sync_reads_ = std::make_unique<boost::asio::thread_pool>(1);
     request_calls_ = std::make_unique<boost::asio::thread_pool>(2);
+    members_.set_refresher([this](auto read, auto apply) {
+      read_off_loop(std::move(read), std::move(apply));
+    });
   }
   schedule_retransmits();
 }
