@@ -44,6 +44,15 @@ class MembershipCacheTest : public ::testing::Test {
     });
   }
 
+  // c1 cached, then past its ttl and used: one refresh kept, not yet run.
+  bool start_a_refresh() {
+    keep_refreshes();
+    if (ids_of(cache_, "c1").size() != 2u) return false;
+    wait_past_ttl();
+    ids_of(cache_, "c1");
+    return refreshes_.size() == 1u;
+  }
+
   store::MemoryStore store_;
   MembershipCache cache_{store_, 100, /*ttl_ms=*/1};
   std::vector<Refresh> refreshes_;
@@ -73,11 +82,7 @@ TEST_F(MembershipCacheTest, WithARefresherAStaleEntryIsServedWhileItIsReadAgain)
 }
 
 TEST_F(MembershipCacheTest, ARefreshAnsweredAfterAnInvalidateIsDropped) {
-  keep_refreshes();
-  ASSERT_EQ(ids_of(cache_, "c1").size(), 2u);
-  wait_past_ttl();
-  ids_of(cache_, "c1");
-  ASSERT_EQ(refreshes_.size(), 1u);
+  ASSERT_TRUE(start_a_refresh());
   auto answer = refreshes_[0].read();  // read before bob leaves: it has bob
 
   ASSERT_TRUE(store_.remove_member("c1", "bob").ok());
@@ -89,11 +94,7 @@ TEST_F(MembershipCacheTest, ARefreshAnsweredAfterAnInvalidateIsDropped) {
 }
 
 TEST_F(MembershipCacheTest, ARefreshThatFindsNoConversationDropsTheEntry) {
-  keep_refreshes();
-  ASSERT_EQ(ids_of(cache_, "c1").size(), 2u);
-  wait_past_ttl();
-  ids_of(cache_, "c1");
-  ASSERT_EQ(refreshes_.size(), 1u);
+  ASSERT_TRUE(start_a_refresh());
   refreshes_[0].apply(make_error(Errc::not_found, "conversation not found"));
   // Read again at its next use (the store still has it here).
   EXPECT_EQ(ids_of(cache_, "c1").size(), 2u);
