@@ -21,6 +21,9 @@ struct Envelope {
   std::string skip_session;  // (receipts: the device that sent it)
   std::int64_t seq = 0;      // for `message` frames: per-device de-duplication
   bool ephemeral = false;    // typing, presence: may be dropped under pressure
+  // A presence change of `skip_user`, sent on each of their conversations'
+  // channels: a recipient who shares several of them hears it once.
+  bool presence = false;
   // A control envelope carries no frame: it tells every gateway that hears
   // it that shared state changed, so caches are dropped and subscriptions
   // redone. members_changed: `about` is the user who joined or left (on a

@@ -415,6 +415,7 @@ void ChatService::fan_out(const bus::Envelope& e) {
     if (user == e.skip_user) return;
     const auto* devices = sessions_.devices_of(user);
     if (!devices) return;
+    if (e.presence && e.frame && !presence_once_.first(e.skip_user, *e.frame, user)) return;
     // Copy: a device closed for being too slow may leave the list. In place
     // for up to 4 devices: a heap copy per recipient was a malloc and a free
     // per delivery on the fan-out path.
@@ -465,17 +466,34 @@ bool ChatService::deliver_message(const gateway::ConnectionPtr& device,
 
 void ChatService::announce_presence(const std::string& user_id, bool online,
                                     std::int64_t last_seen) {
-  // Best effort, like presence itself: a contact list that cannot be read
-  // is logged and this change not announced.
+  // Best effort, like presence itself: a list that cannot be read is logged
+  // and this change not announced.
+  auto frame = protocol::share(protocol::encode_presence(user_id, online, last_seen));
+  auto unreadable = [](const Error& e) {
+    component_logger("service")->warn("presence: cannot read contacts: {}", e.message);
+  };
+  if (options_.cluster) {
+    // One PUBLISH per conversation, not per contact: a 10,000-member group
+    // is one message on its channel, not 9,999 on users' channels, which
+    // flooded Redis at every connect (docs/performance.md, session 9). The
+    // gateways with members connected deliver it, once per recipient
+    // (PresenceOnce).
+    read_off_loop([this, user_id] { return conversation_ids(user_id); },
+                  [this, user_id, frame, unreadable](Result<std::vector<std::string>> ids) {
+                    if (!ids) return unreadable(ids.error());
+                    for (const auto& conversation : *ids) {
+                      bus::Envelope e{bus::Envelope::Scope::conversation, conversation, frame,
+                                      user_id, {}};
+                      e.ephemeral = true;
+                      e.presence = true;
+                      b_.bus.publish(std::move(e));
+                    }
+                  });
+    return;
+  }
   read_off_loop([this, user_id] { return b_.store.contacts(user_id); },
-                [this, user_id, online, last_seen](Result<std::vector<std::string>> contacts) {
-                  if (!contacts) {
-                    component_logger("service")->warn("presence: cannot read contacts: {}",
-                                                      contacts.error().message);
-                    return;
-                  }
-                  auto frame =
-                      protocol::share(protocol::encode_presence(user_id, online, last_seen));
+                [this, frame, unreadable](Result<std::vector<std::string>> contacts) {
+                  if (!contacts) return unreadable(contacts.error());
                   for (const auto& contact : *contacts) {
                     bus::Envelope e{bus::Envelope::Scope::user, contact, frame, {}, {}};
                     e.ephemeral = true;

@@ -29,6 +29,7 @@
 #include "service/group_committer.h"
 #include "service/conversation_subscriptions.h"
 #include "service/membership_cache.h"
+#include "service/presence_once.h"
 #include "service/presence_tracker.h"
 #include "service/rate_limiter.h"
 #include "service/reorder_buffer.h"
@@ -257,6 +258,7 @@ class ChatService final : public gateway::ChatHandler {
   ServiceOptions options_;
   SessionRegistry sessions_;
   MembershipCache members_;
+  PresenceOnce presence_once_;  // cluster mode: presence comes once per conversation
   TypingLimiter typing_;
   PresenceTracker presence_tracker_;
   DeliveryTracker delivery_;

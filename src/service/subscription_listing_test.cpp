@@ -269,16 +269,26 @@ TEST_F(SubscriptionListingTest, ALiveMessageDuringASyncReadWaitsForTheReplay) {
 }
 
 // Presence goes to the user's contacts: another store read, off the loop too.
-TEST_F(SubscriptionListingTest, PresenceIsAnnouncedWithoutReadingContactsOnTheLoop) {
+// Cluster mode announces presence on the user's conversations' channels:
+// their list is read off the loop, as the connect's listing is, and a
+// contact who shares two of them hears the change once.
+TEST_F(SubscriptionListingTest, PresenceIsAnnouncedWithoutReadingTheStoreOnTheLoop) {
   const std::string conv = group("alice", {"bob"});
+  const std::string other = group("alice", {"bob"});
   store_.open();
   auto alice = connect("alice");
-  ASSERT_TRUE(run_until([&] { return bus_.subscriptions(conv) == 1; }));
+  ASSERT_TRUE(run_until(
+      [&] { return bus_.subscriptions(conv) == 1 && bus_.subscriptions(other) == 1; }));
+  const std::size_t listings = store_.callers("list_conversations").size();
   auto bob = connect("bob");
   ASSERT_TRUE(run_until([&] { return alice->count("presence") >= 1; }));
-  ASSERT_FALSE(store_.callers("contacts").empty());
-  for (auto id : store_.callers("contacts"))
-    EXPECT_NE(id, std::this_thread::get_id()) << "contacts were read on the event loop's thread";
+  ioc_.poll();  // the bus delivers at once: both copies came in one handler
+  EXPECT_EQ(alice->count("presence"), 1u) << "heard once per shared conversation";
+  // bob's listing at connect, and his conversations for the announcement.
+  EXPECT_EQ(store_.callers("list_conversations").size(), listings + 2);
+  EXPECT_TRUE(store_.callers("contacts").empty()) << "one PUBLISH per contact again";
+  for (auto id : store_.callers("list_conversations"))
+    EXPECT_NE(id, std::this_thread::get_id()) << "the store was read on the event loop's thread";
 }
 
 // bob is removed from one of his conversations while the listing, read
@@ -287,6 +297,9 @@ TEST_F(SubscriptionListingTest, PresenceIsAnnouncedWithoutReadingContactsOnTheLo
 TEST_F(SubscriptionListingTest, AMembershipChangeDuringTheListingIsNotUndone) {
   const std::string removed = group("alice", {"bob"});
   const std::string kept = group("alice", {"bob"});
+  // Online elsewhere already: his connect announces no presence, whose read
+  // of his conversations the count of listings below would include.
+  presence_.set_online("bob", 1);
   auto bob = connect("bob");
   ASSERT_TRUE(store_.await_calls("list_conversations", 1));  // read, with `removed` in it
   ASSERT_TRUE(test_support::answer_of<Unit>(ioc_, [&](auto reply) {

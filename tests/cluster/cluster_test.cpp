@@ -116,6 +116,32 @@ TEST_F(Cluster, JoiningMemberOnAnotherGatewayHearsTheConversationLive) {
   EXPECT_EQ(count_in(record("cat"), conv), 0u);  // never a member of the first
 }
 
+// Presence crosses gateways on the conversations' channels (one PUBLISH per
+// conversation, not per contact): ann, on gateway 0, hears ben come online
+// on gateway 1 once, though they share two conversations.
+TEST_F(Cluster, PresenceReachesAContactOnAnotherGatewayOnce) {
+  const std::string first = create_group(0, "ann", {"ben"});
+  const std::string second = create_group(0, "ann", {"ben"});
+  auto& ann = make_client("ann", 0);
+  std::vector<client::Presence> heard;
+  ann.on_presence([&](const client::Presence& p) {
+    if (p.user_id == "ben") heard.push_back(p);
+  });
+  ASSERT_TRUE(wait_live(ann));
+  auto& ben = make_client("ben", 1);
+  ASSERT_TRUE(wait_live(ben));
+  ASSERT_TRUE(run_until(io_, [&] { return !heard.empty(); }, 10s)) << "ben's presence never came";
+  EXPECT_TRUE(heard.front().online());
+  // Each channel keeps its order: once ann has ben's message on both, any
+  // second copy of the presence change (published before them) is in too.
+  ben.send(first, "on first");
+  ben.send(second, "on second");
+  ASSERT_TRUE(run_until(
+      io_, [&] { return count_in(record("ann"), first) == 1 && count_in(record("ann"), second) == 1; },
+      10s));
+  EXPECT_EQ(heard.size(), 1u) << "heard once per shared conversation";
+}
+
 // Sends the dying gateway committed but never published reach the others
 // when their senders repeat them elsewhere (a duplicate is published again);
 // a gap a sync could not yet fill is asked for again by the client.

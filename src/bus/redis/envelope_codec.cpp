@@ -15,7 +15,10 @@ enum Flags : unsigned char {
   kEphemeral = 2,
   kHasFrame = 4,  // a null Frame is distinct from an empty one
   kMembersChanged = 8,  // a control envelope; `about` follows seq
-  kKnownFlags = kUserScope | kEphemeral | kHasFrame | kMembersChanged,
+  // Envelope::presence. A gateway that predates it refuses the envelope (an
+  // unknown flag): during a rolling upgrade, presence it does not hear.
+  kPresence = 16,
+  kKnownFlags = kUserScope | kEphemeral | kHasFrame | kMembersChanged | kPresence,
 };
 
 void put_varint(std::string& out, std::uint64_t v) {
@@ -81,6 +84,7 @@ std::string encode_envelope(const Envelope& e) {
   if (e.ephemeral) flags |= kEphemeral;
   if (e.frame) flags |= kHasFrame;
   if (e.control == Envelope::Control::members_changed) flags |= kMembersChanged;
+  if (e.presence) flags |= kPresence;
   out.push_back(static_cast<char>(flags));
   put_bytes(out, e.target);
   put_bytes(out, e.skip_user);
@@ -111,6 +115,7 @@ std::optional<Envelope> decode_envelope(std::string_view bytes) {
   Envelope e;
   e.scope = (*flags & kUserScope) ? Envelope::Scope::user : Envelope::Scope::conversation;
   e.ephemeral = (*flags & kEphemeral) != 0;
+  e.presence = (*flags & kPresence) != 0;
   e.target = *target;
   e.skip_user = *skip_user;
   e.skip_session = *skip_session;

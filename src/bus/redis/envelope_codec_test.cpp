@@ -30,6 +30,7 @@ void expect_same(const Envelope& a, const Envelope& b) {
   EXPECT_EQ(a.skip_session, b.skip_session);
   EXPECT_EQ(a.seq, b.seq);
   EXPECT_EQ(a.ephemeral, b.ephemeral);
+  EXPECT_EQ(a.presence, b.presence);
   EXPECT_EQ(a.control, b.control);
   EXPECT_EQ(a.about, b.about);
 }
@@ -41,6 +42,20 @@ TEST(EnvelopeCodec, RoundTrip) {
   auto back = decode_envelope(bytes);
   ASSERT_TRUE(back);
   expect_same(e, *back);
+}
+
+TEST(EnvelopeCodec, RoundTripPresence) {
+  Envelope e;
+  e.target = "c_1";
+  e.skip_user = "u_bob";
+  e.frame = std::make_shared<const std::string>("{\"type\":\"presence\"}");
+  e.ephemeral = true;
+  e.presence = true;
+  auto back = decode_envelope(encode_envelope(e));
+  ASSERT_TRUE(back);
+  EXPECT_TRUE(back->presence);
+  expect_same(e, *back);
+  EXPECT_FALSE(decode_envelope(encode_envelope(sample()))->presence);
 }
 
 TEST(EnvelopeCodec, RoundTripDefaultsNullFrameAndNegativeSeq) {
