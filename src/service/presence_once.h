@@ -18,9 +18,12 @@ namespace parley::service {
 
 class PresenceOnce {
  public:
-  // Remembers the latest change of at most this many users; past that it
-  // starts over (a recipient may then hear a change twice).
-  explicit PresenceOnce(std::size_t max_users = 10'000) : max_users_(max_users) {}
+  // Remembers the latest change of at most `max_users` users and at most
+  // `max_recipients` recipients over all of them (a storm of a 10,000-member
+  // group's connects would otherwise keep 10,000 x its local members); past
+  // either it starts over, and a recipient may then hear a change twice.
+  explicit PresenceOnce(std::size_t max_users = 10'000, std::size_t max_recipients = 200'000)
+      : max_users_(max_users), max_recipients_(max_recipients) {}
 
   // True the first time `recipient` is offered this change of `user`.
   bool first(const std::string& user, const std::string& frame, const std::string& recipient);
@@ -31,6 +34,8 @@ class PresenceOnce {
     std::unordered_set<std::string> recipients;
   };
   std::size_t max_users_;
+  std::size_t max_recipients_;
+  std::size_t recipients_ = 0;  // over all users
   std::unordered_map<std::string, Heard> by_user_;
 };
 

@@ -27,6 +27,16 @@ TEST(PresenceOnce, ANewChangeOfTheUserIsHeardAgain) {
   EXPECT_TRUE(once.first("bob", offline, "alice"));
 }
 
+TEST(PresenceOnce, BoundedByRecipientsOverAllUsers) {
+  PresenceOnce once(100, /*max_recipients=*/3);
+  EXPECT_TRUE(once.first("a", "f", "x"));
+  EXPECT_TRUE(once.first("a", "f", "y"));
+  EXPECT_TRUE(once.first("b", "f", "x"));
+  EXPECT_FALSE(once.first("a", "f", "x"));  // still remembered: 3 held
+  EXPECT_TRUE(once.first("b", "f", "y"));   // a fourth: starts over
+  EXPECT_TRUE(once.first("a", "f", "x")) << "forgotten: heard twice, never lost";
+}
+
 TEST(PresenceOnce, BoundedByUsers) {
   PresenceOnce once(2);
   EXPECT_TRUE(once.first("a", "f", "x"));
