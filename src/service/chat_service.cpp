@@ -470,7 +470,7 @@ void ChatService::announce_presence(const std::string& user_id, bool online,
   // and this change not announced.
   auto frame = protocol::share(protocol::encode_presence(user_id, online, last_seen));
   auto unreadable = [](const Error& e) {
-    component_logger("service")->warn("presence: cannot read contacts: {}", e.message);
+    component_logger("service")->warn("presence: cannot read whom to tell: {}", e.message);
   };
   if (options_.cluster) {
     // One PUBLISH per conversation, not per contact: a 10,000-member group
