@@ -305,7 +305,7 @@ void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string& 
                          protocol::SyncFrame& f) {
   delivery_.enable(conn);
   std::vector<std::string> not_member;
-  SyncTodo todo;
+  Positions todo;
   for (auto& [conversation_id, held] : f.conversations) {
     if (!members_.check_member(conversation_id, conn->user_id())) {
       not_member.push_back(conversation_id);
@@ -332,7 +332,7 @@ void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string& 
       ReadLane::sync);
 }
 
-Result<std::vector<ChatService::SyncPage>> ChatService::read_sync(const SyncTodo& todo) {
+Result<std::vector<ChatService::SyncPage>> ChatService::read_sync(const Positions& todo) {
   const auto max_replay = static_cast<int>(options_.max_replay);
   std::vector<SyncPage> pages;
   pages.reserve(todo.size());
@@ -353,7 +353,7 @@ Result<std::vector<ChatService::SyncPage>> ChatService::read_sync(const SyncTodo
 }
 
 void ChatService::finish_sync(const std::weak_ptr<gateway::Connection>& weak,
-                              const std::string& req, const SyncTodo& todo,
+                              const std::string& req, const Positions& todo,
                               std::vector<std::string> not_member,
                               Result<std::vector<SyncPage>> pages) {
   auto conn = weak.lock();
@@ -387,7 +387,7 @@ void ChatService::finish_sync(const std::weak_ptr<gateway::Connection>& weak,
   end_syncs(conn, todo);
 }
 
-void ChatService::end_syncs(const gateway::ConnectionPtr& device, const SyncTodo& todo) {
+void ChatService::end_syncs(const gateway::ConnectionPtr& device, const Positions& todo) {
   for (const auto& [conversation_id, held] : todo) {
     for (auto& w : delivery_.end_sync(*device, conversation_id))
       if (!deliver_message(device, conversation_id, w.seq, w.frame)) return;

@@ -241,14 +241,16 @@ class ChatService final : public gateway::ChatHandler {
     bool too_far_behind = false;
     std::int64_t last_seq = 0;
   };
-  using SyncTodo = std::vector<std::pair<std::string, std::int64_t>>;  // conversation, held
-  Result<std::vector<SyncPage>> read_sync(const SyncTodo& todo);
+  // (conversation, the last seq the device holds): what a sync or a catch-up
+  // reads after.
+  using Positions = std::vector<std::pair<std::string, std::int64_t>>;
+  Result<std::vector<SyncPage>> read_sync(const Positions& todo);
   // On the loop once read: replays, sends `synced`, then what waited.
   void finish_sync(const std::weak_ptr<gateway::Connection>& device, const std::string& req,
-                   const SyncTodo& todo, std::vector<std::string> not_member,
+                   const Positions& todo, std::vector<std::string> not_member,
                    Result<std::vector<SyncPage>> pages);
   // Ends the device's sync of each conversation and sends what waited.
-  void end_syncs(const gateway::ConnectionPtr& device, const SyncTodo& todo);
+  void end_syncs(const gateway::ConnectionPtr& device, const Positions& todo);
   void schedule_retransmits();
   void too_slow(const gateway::ConnectionPtr& device);
   void announce_presence(const std::string& user_id, bool online, std::int64_t last_seen);

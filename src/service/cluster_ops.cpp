@@ -171,7 +171,7 @@ void ChatService::run_catch_ups() {
     if (!device || !delivery_.knows(*device)) continue;  // gone meanwhile
     // A whole device (connect): every conversation it has synced or been
     // sent, from what it holds. One conversation (joined): from the join.
-    std::vector<std::pair<std::string, std::int64_t>> todo;
+    Positions todo;
     if (c.conversation.empty()) {
       todo = delivery_.positions(*device);
     } else {
