@@ -120,9 +120,17 @@ bool MediaRoutes::handle(const api::AuthedRequest& request,
   const auto& seg = request.target.segments;
   if (seg.size() < 2 || seg[1] != "media") return false;
   if (is_upload(request.req.method, request.target)) {
-    respond(upload(request));
+    // Copies of the request (the body too) for the work: what `request`
+    // refers to may be gone by the time it runs.
+    run([this, user = request.user, req = request.req, target = request.target] {
+          return upload({user, req, target});
+        },
+        respond);
   } else if (is_download(request.req.method, request.target)) {
-    respond(download(request, seg[2]));
+    run([this, user = request.user, req = request.req, target = request.target] {
+          return download({user, req, target}, target.segments[2]);
+        },
+        respond);
   } else if (seg.size() <= 3) {
     respond(HttpResponse{
         405, protocol::encode_error_body(make_error(Errc::bad_request, "method not allowed"))});
@@ -130,6 +138,12 @@ bool MediaRoutes::handle(const api::AuthedRequest& request,
     respond(error_response(Errc::not_found, "no such route"));
   }
   return true;
+}
+
+void MediaRoutes::run(std::function<HttpResponse()> work,
+                      const std::function<void(HttpResponse)>& respond) {
+  if (!offload_) return respond(work());
+  offload_(std::move(work), respond);
 }
 
 HttpResponse MediaRoutes::upload(const api::AuthedRequest& request) {

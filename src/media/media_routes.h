@@ -10,7 +10,16 @@ namespace parley::media {
 
 class MediaRoutes final : public api::RouteModule {
  public:
-  explicit MediaRoutes(MediaLibrary& library) : library_(library) {}
+  // Runs `work` (an upload or a download's file I/O and membership check,
+  // all safe on any thread) somewhere, then `done(response)` on the event
+  // loop. Cluster mode passes the chat service's request lane: the
+  // membership check is a database round trip and an upload writes up to
+  // max_bytes, neither of which may hold up the gateway's connections. Null:
+  // both run at once, on the loop (embedded mode, a local disk).
+  using Offload = std::function<void(std::function<gateway::HttpResponse()> work,
+                                     std::function<void(gateway::HttpResponse)> done)>;
+  explicit MediaRoutes(MediaLibrary& library, Offload offload = nullptr)
+      : library_(library), offload_(std::move(offload)) {}
 
   bool handle(const api::AuthedRequest& request,
               const std::function<void(gateway::HttpResponse)>& respond) override;
@@ -24,7 +33,12 @@ class MediaRoutes final : public api::RouteModule {
   gateway::HttpResponse upload(const api::AuthedRequest& request);
   gateway::HttpResponse download(const api::AuthedRequest& request, const std::string& media_id);
 
+  // Runs work through offload_ (or at once), answering with respond.
+  void run(std::function<gateway::HttpResponse()> work,
+           const std::function<void(gateway::HttpResponse)>& respond);
+
   MediaLibrary& library_;
+  Offload offload_;
 };
 
 // True when an If-None-Match header names etag (or is "*"); weak

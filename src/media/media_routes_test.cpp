@@ -201,3 +201,54 @@ TEST(MediaHeaders, DispositionNamesAreSafe) {
 
 }  // namespace
 }  // namespace parley::media
+
+namespace parley::media {
+namespace {
+
+// With an offload (cluster mode: the request lane), an upload and a
+// download run there, after the handler returned, on copies of the request:
+// what the handler was given may be gone by then.
+TEST(MediaRoutesOffload, UploadAndDownloadRunThroughTheOffloadOnCopies) {
+  test_support::TempDir dir;
+  DiskBlobStore blobs{dir.path()};
+  DiskMediaCatalog catalog{dir.path()};
+  MediaLibrary library{blobs, catalog, [](const std::string&, const std::string&) { return false; },
+                       MediaOptions{1000}};
+  std::vector<std::pair<std::function<gateway::HttpResponse()>,
+                        std::function<void(gateway::HttpResponse)>>>
+      offloaded;
+  MediaRoutes routes{library, [&](auto work, auto done) {
+                       offloaded.emplace_back(std::move(work), std::move(done));
+                     }};
+  std::optional<gateway::HttpResponse> answer;
+  auto call = [&](gateway::HttpRequest req) {
+    auto target = parse_target(req.target);
+    const std::string user = "alice";
+    EXPECT_TRUE(routes.handle(api::AuthedRequest{user, req, *target},
+                              [&](gateway::HttpResponse r) { answer = std::move(r); }));
+  };  // req, target and user end here: the work must not refer to them
+
+  call(gateway::HttpRequest{"POST", "/api/media?name=a.txt", "", "text/plain", "", "", "hello"});
+  EXPECT_FALSE(answer) << "answered on the loop, not through the offload";
+  ASSERT_EQ(offloaded.size(), 1u);
+  offloaded[0].second(offloaded[0].first());
+  ASSERT_TRUE(answer);
+  ASSERT_EQ(answer->status, 201) << answer->body;
+  const std::string id(boost::json::parse(answer->body).at("media_id").as_string());
+
+  answer.reset();
+  gateway::HttpRequest get;
+  get.method = "GET";
+  get.target = "/api/media/" + id;
+  call(std::move(get));
+  EXPECT_FALSE(answer);
+  ASSERT_EQ(offloaded.size(), 2u);
+  offloaded[1].second(offloaded[1].first());
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 200);
+  ASSERT_TRUE(answer->stream);
+  EXPECT_EQ(test_support::read_all(*answer->stream, 64).value_or(""), "hello");
+}
+
+}  // namespace
+}  // namespace parley::media

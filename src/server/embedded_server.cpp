@@ -207,7 +207,14 @@ int run_embedded(const Config& config, const std::function<void(const std::strin
     search_consumer = std::move(c).value();
   }
   rest_options.modules.push_back(&search_routes);
-  media::MediaRoutes media_routes(media_library);
+  media::MediaRoutes media_routes(
+      media_library,
+      backends->cluster ? media::MediaRoutes::Offload([&chat](auto work, auto done) {
+        chat.run_request<gateway::HttpResponse>(
+            [work = std::move(work)] { return Result<gateway::HttpResponse>(work()); },
+            [done = std::move(done)](Result<gateway::HttpResponse> r) { done(std::move(*r)); });
+      })
+                        : nullptr);
   rest_options.modules.push_back(&media_routes);
   // Push: devices in <data_dir>/push.db, in cluster mode the first store
   // shard; providers run on the push system's own threads (push/README.md).

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "cluster_fixture.h"
+#include "harness/http_client.h"
 
 namespace parley::cluster_test {
 namespace {
@@ -140,6 +141,22 @@ TEST_F(Cluster, PresenceReachesAContactOnAnotherGatewayOnce) {
       io_, [&] { return count_in(record("ann"), first) == 1 && count_in(record("ann"), second) == 1; },
       10s));
   EXPECT_EQ(heard.size(), 1u) << "heard once per shared conversation";
+}
+
+// Media through the request lane (cluster mode): an upload is readable by
+// its uploader, and by no one else until a message binds it. (This
+// fixture's gateways have media folders of their own.)
+TEST_F(Cluster, MediaIsUploadedAndReadOffTheEventLoop) {
+  const bb::HttpClient http(gateway(1).port());
+  auto up = http.request("POST", "/api/media?name=a.txt", gateway(1).token("ann"),
+                         std::string("hello media"), {{"Content-Type", "text/plain"}});
+  ASSERT_EQ(up.status, 201) << up.body << up.error;
+  ASSERT_TRUE(up.json);
+  const std::string id(up.json->at("media_id").as_string());
+  auto down = http.get("/api/media/" + id, gateway(1).token("ann"));
+  EXPECT_EQ(down.status, 200) << down.error;
+  EXPECT_EQ(down.body, "hello media");
+  EXPECT_EQ(http.get("/api/media/" + id, gateway(1).token("ben")).status, 404);
 }
 
 // Sends the dying gateway committed but never published reach the others
