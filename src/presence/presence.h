@@ -2,7 +2,9 @@
 // Who is online, and when each user was last seen. Embedded: in memory
 // (presence/local). Cluster: Redis with TTLs refreshed by heartbeats.
 // Online/offline transitions and their debounce live in the service
-// (service/presence_tracker.h); this only stores the state.
+// (service/presence_tracker.h); this only stores the state. Implementations
+// are safe on any thread: the service queries off the event loop in cluster
+// mode (a REST presence query is a Redis round trip).
 #include <cstdint>
 #include <string>
 #include <string_view>

@@ -33,7 +33,9 @@ ChatService::ChatService(boost::asio::any_io_executor ex, Backends backends,
           [this](const std::string& u, bool online, std::int64_t last_seen) {
             announce_presence(u, online, last_seen);
           },
-          [this](const std::string& u) { return sessions_.devices_of(u) == nullptr; }),
+          [this](const std::string& u) { return sessions_.devices_of(u) == nullptr; },
+          // Cluster mode: a Redis round trip each, on the background lane (in order).
+          [this](auto call, auto done) { read_off_loop(std::move(call), std::move(done)); }),
       delivery_({options.retransmit_ms, options.max_retransmits, options.max_unacked}),
       subscriptions_(backends.bus),
       reorder_({options.reorder_window_ms}),
@@ -45,13 +47,15 @@ ChatService::ChatService(boost::asio::any_io_executor ex, Backends backends,
       expiry_timer_(ex) {
   b_.bus.set_handler([this](const bus::Envelope& e) { on_bus(e); });
   // One thread for each ordered lane; two for REST calls, which need no
-  // order. The PostgreSQL store opens a reader connection per concurrent read.
+  // order. The PostgreSQL store opens a reader connection per concurrent read
+  // (up to PostgresStore::kMaxReaders; beyond that a read waits for one).
   if (options_.cluster) {
     store_reads_ = std::make_unique<boost::asio::thread_pool>(1);
     sync_reads_ = std::make_unique<boost::asio::thread_pool>(1);
+    member_reads_ = std::make_unique<boost::asio::thread_pool>(1);
     request_calls_ = std::make_unique<boost::asio::thread_pool>(2);
     members_.set_refresher([this](auto read, auto apply) {
-      read_off_loop(std::move(read), std::move(apply));
+      read_off_loop(std::move(read), std::move(apply), ReadLane::members);
     });
   }
   schedule_retransmits();
@@ -61,6 +65,7 @@ void ChatService::join_lanes() {
   // Destroying a pool joins its threads (a call already running finishes).
   request_calls_.reset();
   sync_reads_.reset();
+  member_reads_.reset();
   store_reads_.reset();
 }
 
@@ -167,10 +172,23 @@ void ChatService::submit(store::WriteOp op, GroupCommitter::Callback done) {
 
 void ChatService::send(const std::string& user_id, protocol::SendFrame f, SendDone done) {
   auto arrived = std::chrono::steady_clock::now();
-  if (auto member = members_.check_member(f.conversation_id, user_id); !member) {
-    done(std::move(member).error());
-    return;
+  if (auto set = members_.cached(f.conversation_id)) {  // no copies on the usual path
+    auto member = MembershipCache::verdict(*set, f.conversation_id, user_id);
+    if (!member) return done(std::move(member).error());
+    return send_as_member(arrived, user_id, std::move(f), std::move(done));
   }
+  const std::string conversation = f.conversation_id;  // f moves into the wait
+  members_.when_member(conversation, user_id,
+                       [this, arrived, user_id, f = std::move(f),
+                        done = std::move(done)](Status member) mutable {
+                         if (!member) return done(std::move(member).error());
+                         send_as_member(arrived, user_id, std::move(f), std::move(done));
+                       });
+}
+
+void ChatService::send_as_member(std::chrono::steady_clock::time_point arrived,
+                                 const std::string& user_id, protocol::SendFrame f,
+                                 SendDone done) {
   if (auto allowed = check_send_rate(user_id, f.conversation_id); !allowed) {
     done(std::move(allowed).error());
     return;
@@ -234,32 +252,36 @@ void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string& 
 
 void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string& req,
                          protocol::TypingFrame& f) {
-  if (auto member = members_.check_member(f.conversation_id, conn->user_id()); !member)
-    return reply_error(conn, req, member.error());
-  if (!typing_.allow(conn->user_id(), f.conversation_id, monotonic_ms())) return;
-  bus::Envelope e{bus::Envelope::Scope::conversation, f.conversation_id,
-                  protocol::share(protocol::encode_typing(f.conversation_id, conn->user_id())),
-                  conn->user_id(), {}};
-  e.ephemeral = true;
-  b_.bus.publish(std::move(e));
+  members_.when_member(
+      f.conversation_id, conn->user_id(),
+      [this, conn, req, conversation = f.conversation_id](Status member) {
+        if (!member) return reply_error(conn, req, member.error());
+        if (!typing_.allow(conn->user_id(), conversation, monotonic_ms())) return;
+        bus::Envelope e{bus::Envelope::Scope::conversation, conversation,
+                        protocol::share(protocol::encode_typing(conversation, conn->user_id())),
+                        conn->user_id(), {}};
+        e.ephemeral = true;
+        b_.bus.publish(std::move(e));
+      });
 }
 
 // ---- receipts ----
 
 void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string& req,
                          protocol::ReceiptFrame& f) {
-  if (auto member = members_.check_member(f.conversation_id, conn->user_id()); !member)
-    return reply_error(conn, req, member.error());
-  delivery_.ack(*conn, f.conversation_id, f.seq);  // a receipt acknowledges too
-  store::SetReceipt op{f.conversation_id, conn->user_id(), f.read, f.seq};
-  submit(std::move(op), [this, conn, req, f](store::WriteResult r) {
-    if (!r) return reply_error(conn, req, r.error());
-    conn->send(protocol::share(protocol::encode_ok(req)));
-    if (!std::get<store::ReceiptResult>(*r).advanced) return;
-    b_.bus.publish(
-        {bus::Envelope::Scope::conversation, f.conversation_id,
-         protocol::share(protocol::encode_receipt(f.conversation_id, conn->user_id(), f.read, f.seq)),
-         {}, conn->session_id()});
+  members_.when_member(f.conversation_id, conn->user_id(), [this, conn, req, f](Status member) {
+    if (!member) return reply_error(conn, req, member.error());
+    delivery_.ack(*conn, f.conversation_id, f.seq);  // a receipt acknowledges too
+    store::SetReceipt op{f.conversation_id, conn->user_id(), f.read, f.seq};
+    submit(std::move(op), [this, conn, req, f](store::WriteResult r) {
+      if (!r) return reply_error(conn, req, r.error());
+      conn->send(protocol::share(protocol::encode_ok(req)));
+      if (!std::get<store::ReceiptResult>(*r).advanced) return;
+      b_.bus.publish({bus::Envelope::Scope::conversation, f.conversation_id,
+                      protocol::share(protocol::encode_receipt(f.conversation_id,
+                                                               conn->user_id(), f.read, f.seq)),
+                      {}, conn->session_id()});
+    });
   });
 }
 
@@ -277,14 +299,18 @@ void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string& 
 
 void ChatService::edit(const gateway::ConnectionPtr& conn, const std::string& req,
                        store::EditMessage op) {
-  if (auto member = members_.check_member(op.conversation_id, conn->user_id()); !member)
-    return reply_error(conn, req, member.error());
-  submit(std::move(op), [this, conn, req](store::WriteResult r) {
-    if (!r) return reply_error(conn, req, r.error());
-    conn->send(protocol::share(protocol::encode_ok(req)));
-    const auto& m = std::get<store::EditResult>(*r).message;
-    b_.bus.publish({bus::Envelope::Scope::conversation, m.conversation_id,
-                    protocol::share(protocol::encode_message_updated(message_fields(m))), {}, {}});
+  const std::string conversation = op.conversation_id;
+  members_.when_member(conversation, conn->user_id(),
+                       [this, conn, req, op = std::move(op)](Status member) mutable {
+    if (!member) return reply_error(conn, req, member.error());
+    submit(std::move(op), [this, conn, req](store::WriteResult r) {
+      if (!r) return reply_error(conn, req, r.error());
+      conn->send(protocol::share(protocol::encode_ok(req)));
+      const auto& m = std::get<store::EditResult>(*r).message;
+      b_.bus.publish({bus::Envelope::Scope::conversation, m.conversation_id,
+                      protocol::share(protocol::encode_message_updated(message_fields(m))), {},
+                      {}});
+    });
   });
 }
 
@@ -304,16 +330,36 @@ void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string&,
 void ChatService::handle(const gateway::ConnectionPtr& conn, const std::string& req,
                          protocol::SyncFrame& f) {
   delivery_.enable(conn);
+  std::vector<std::string> ids;
+  ids.reserve(f.conversations.size());
+  for (const auto& [conversation_id, held] : f.conversations) ids.push_back(conversation_id);
+  // Members not cached are read off the loop in cluster mode (when_members).
+  members_.when_members(ids, conn->user_id(),
+                        [this, weak = std::weak_ptr<gateway::Connection>(conn), req,
+                         held = std::move(f.conversations)](std::vector<Status> verdicts) {
+                          auto conn = weak.lock();
+                          if (conn && delivery_.knows(*conn)) sync_members(conn, req, held, verdicts);
+                        });
+}
+
+void ChatService::sync_members(const gateway::ConnectionPtr& conn, const std::string& req,
+                               const Positions& held, const std::vector<Status>& verdicts) {
   std::vector<std::string> not_member;
   Positions todo;
-  for (auto& [conversation_id, held] : f.conversations) {
-    if (!members_.check_member(conversation_id, conn->user_id())) {
+  for (std::size_t i = 0; i < held.size(); ++i) {
+    const auto& [conversation_id, seq] = held[i];
+    if (!verdicts[i] && !is_outsider(verdicts[i].error())) {
+      // The members could not be read: "not a member" would have the
+      // device drop a conversation it is in.
+      return reply_error(conn, req, verdicts[i].error());
+    }
+    if (!verdicts[i]) {
       not_member.push_back(conversation_id);
       continue;
     }
     // Live messages of the conversation wait until the replay is out.
     delivery_.begin_sync(*conn, conversation_id);
-    todo.emplace_back(conversation_id, held);
+    todo.emplace_back(conversation_id, seq);
   }
   if (todo.empty()) {  // nothing to read: not queued behind other reads
     return finish_sync(conn, req, todo, std::move(not_member), std::vector<SyncPage>{});
@@ -411,33 +457,45 @@ bool ChatService::replay(const gateway::ConnectionPtr& conn, const std::string& 
 // ---- fan-out: the same shared frame to every local device ----
 
 void ChatService::fan_out(const bus::Envelope& e) {
-  auto deliver_to_user = [&](const std::string& user) {
-    if (user == e.skip_user) return;
-    const auto* devices = sessions_.devices_of(user);
-    if (!devices) return;
-    if (e.presence && e.frame && !presence_once_.first(e.skip_user, *e.frame, user)) return;
-    // Copy: a device closed for being too slow may leave the list. In place
-    // for up to 4 devices: a heap copy per recipient was a malloc and a free
-    // per delivery on the fan-out path.
-    boost::container::small_vector<gateway::ConnectionPtr, 4> targets(devices->begin(),
-                                                                     devices->end());
-    for (const auto& d : targets) {
-      if (d->session_id() != e.skip_session) deliver(d, e);
+  if (e.scope == bus::Envelope::Scope::user) return deliver_to_user(e, e.target);
+  if (auto members = members_.cached(e.target)) return fan_out_to_members(e, *members);
+  // Not cached: cluster mode reads the members off the loop, and this
+  // conversation's envelopes wait for them in order (MembershipCache).
+  members_.when_known(e.target, [this, e](const MembershipCache::Members& read) {
+    if (read) return fan_out_to_members(e, **read);
+    metric::fan_out_unread.inc();  // the next message shows its devices the gap
+    if (const auto now = monotonic_ms(); now - last_unread_warning_ms_ >= 1000) {
+      last_unread_warning_ms_ = now;  // one line a second while the store is down
+      component_logger("service")->warn("fan-out: cannot read a conversation's members: {}",
+                                        read.error().message);
     }
-  };
-  if (e.scope == bus::Envelope::Scope::user) return deliver_to_user(e.target);
+  });
+}
 
-  auto members = members_.members(e.target);
-  if (!members) return;
-  const MemberSet& set = **members;
+void ChatService::fan_out_to_members(const bus::Envelope& e, const MemberSet& set) {
   // Walk whichever side is smaller: a 10,000-member group with three people
   // online costs three lookups, not ten thousand.
   if (set.ids.size() <= sessions_.user_count()) {
-    for (const auto& user : set.ids) deliver_to_user(user);
+    for (const auto& user : set.ids) deliver_to_user(e, user);
   } else {
     sessions_.for_each_user([&](const std::string& user, const auto&) {
-      if (set.contains(user)) deliver_to_user(user);
+      if (set.contains(user)) deliver_to_user(e, user);
     });
+  }
+}
+
+void ChatService::deliver_to_user(const bus::Envelope& e, const std::string& user) {
+  if (user == e.skip_user) return;
+  const auto* devices = sessions_.devices_of(user);
+  if (!devices) return;
+  if (e.presence && e.frame && !presence_once_.first(e.skip_user, *e.frame, user)) return;
+  // Copy: a device closed for being too slow may leave the list. In place
+  // for up to 4 devices: a heap copy per recipient was a malloc and a free
+  // per delivery on the fan-out path.
+  boost::container::small_vector<gateway::ConnectionPtr, 4> targets(devices->begin(),
+                                                                   devices->end());
+  for (const auto& d : targets) {
+    if (d->session_id() != e.skip_session) deliver(d, e);
   }
 }
 

@@ -165,6 +165,9 @@ class ChatService final : public gateway::ChatHandler {
   void handle(const gateway::ConnectionPtr& conn, const std::string& req,
               protocol::SyncFrame& f);
   void edit(const gateway::ConnectionPtr& conn, const std::string& req, store::EditMessage op);
+  // send(), once the sender is known to be a member.
+  void send_as_member(std::chrono::steady_clock::time_point arrived, const std::string& user_id,
+                      protocol::SendFrame f, SendDone done);
 
   // Submits a write; refusals (draining, queue full) are answered at once.
   // Token expiry and refresh, connection and send limits
@@ -179,12 +182,22 @@ class ChatService final : public gateway::ChatHandler {
 
   void on_bus(const bus::Envelope& e);
   void fan_out(const bus::Envelope& e);
+  void fan_out_to_members(const bus::Envelope& e, const MemberSet& members);
+  void deliver_to_user(const bus::Envelope& e, const std::string& user);
   void schedule_reorder_release();
   // Membership of `conversation` changed for `user`: every gateway drops its
-  // cached members, and the user's gateway redoes their subscription.
+  // cached members, and the user's gateway redoes their subscription. A
+  // join carries the conversation's last seq read before it (`seq_before`,
+  // in the envelope's seq): the joiner's devices are caught up from there,
+  // so a message committed between the join and their gateway subscribing
+  // is not missed.
   void announce_members_changed(const std::string& conversation, const std::string& user,
-                                bool existing = true);
-  void on_members_changed(const std::string& conversation, const std::string& user);
+                                bool existing = true, std::int64_t seq_before = 0);
+  void on_members_changed(const std::string& conversation, const std::string& user,
+                          std::int64_t seq_before);
+  // Its members read: subscribes or unsubscribes the user's devices here.
+  void resubscribe(const std::string& conversation, const std::string& user, bool member,
+                   std::int64_t seq_before);
   // Cluster mode: a user's first device here has their conversations listed
   // on store_reads_ (a PostgreSQL read; on the event loop it would hold up
   // every connection of this gateway, and a connect storm is thousands),
@@ -197,16 +210,18 @@ class ChatService final : public gateway::ChatHandler {
   // runs on a store-read thread and `done(answer)` on the event loop
   // afterwards, only while the service lives; both in order of the calls of
   // the same lane. Embedded mode (a local SQLite file) runs both at once.
-  // Two lanes, each one thread: a device's sync (the device waits for its
-  // answer) is not queued behind a storm's listings, contacts and catch-ups.
-  // A third lane, two threads and no order between its calls, carries the
-  // REST calls, their membership writes included, and run_request's work, so
-  // an API client waits behind neither.
-  enum class ReadLane { background, sync, request };
+  // Lanes of one thread each: a device's sync (the device waits for its
+  // answer) is not queued behind a storm's listings, contacts and catch-ups,
+  // and the members a frame or a fan-out waits for (MembershipCache) are
+  // queued behind neither. A fourth lane, two threads and no order between
+  // its calls, carries the REST calls, their membership writes included,
+  // and run_request's work, so an API client waits behind none of them.
+  enum class ReadLane { background, sync, members, request };
   template <class Read, class Done>
   void read_off_loop(Read read, Done done, ReadLane lane = ReadLane::background) {
     if (!store_reads_) return done(read());
     auto& pool = lane == ReadLane::sync      ? *sync_reads_
+                 : lane == ReadLane::members ? *member_reads_
                  : lane == ReadLane::request ? *request_calls_
                                              : *store_reads_;
     boost::asio::post(pool, [this, read = std::move(read), done = std::move(done),
@@ -244,6 +259,10 @@ class ChatService final : public gateway::ChatHandler {
   // (conversation, the last seq the device holds): what a sync or a catch-up
   // reads after.
   using Positions = std::vector<std::pair<std::string, std::int64_t>>;
+  // A sync, once the membership of each of its conversations is known
+  // (verdicts in the order of `held`).
+  void sync_members(const gateway::ConnectionPtr& conn, const std::string& req,
+                    const Positions& held, const std::vector<Status>& verdicts);
   Result<std::vector<SyncPage>> read_sync(const Positions& todo);
   // On the loop once read: replays, sends `synced`, then what waited.
   void finish_sync(const std::weak_ptr<gateway::Connection>& device, const std::string& req,
@@ -260,6 +279,7 @@ class ChatService final : public gateway::ChatHandler {
   ServiceOptions options_;
   SessionRegistry sessions_;
   MembershipCache members_;
+  std::int64_t last_unread_warning_ms_ = 0;  // fan_out: one warning a second
   PresenceOnce presence_once_;  // cluster mode: presence comes once per conversation
   TypingLimiter typing_;
   PresenceTracker presence_tracker_;
@@ -309,6 +329,7 @@ class ChatService final : public gateway::ChatHandler {
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   std::unique_ptr<boost::asio::thread_pool> store_reads_;  // cluster mode only
   std::unique_ptr<boost::asio::thread_pool> sync_reads_;   // cluster mode only
+  std::unique_ptr<boost::asio::thread_pool> member_reads_;  // cluster mode only
   std::unique_ptr<boost::asio::thread_pool> request_calls_;  // cluster mode only
 };
 

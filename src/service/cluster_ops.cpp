@@ -20,9 +20,9 @@ void ChatService::on_bus(const bus::Envelope& e) {
     // subscription.
     if (e.scope == bus::Envelope::Scope::conversation) {
       members_.invalidate(e.target);
-      return on_members_changed(e.target, e.about);
+      return on_members_changed(e.target, e.about, e.seq);
     }
-    return on_members_changed(e.about, e.target);
+    return on_members_changed(e.about, e.target, e.seq);
   }
   auto ready = reorder_.push(e, now_ms());
   for (const auto& r : ready) fan_out(r);
@@ -45,13 +45,15 @@ void ChatService::schedule_reorder_release() {
 }
 
 void ChatService::announce_members_changed(const std::string& conversation,
-                                           const std::string& user, bool existing) {
+                                           const std::string& user, bool existing,
+                                           std::int64_t seq_before) {
   members_.invalidate(conversation);
   bus::Envelope to_user;
   to_user.scope = bus::Envelope::Scope::user;
   to_user.target = user;
   to_user.control = bus::Envelope::Control::members_changed;
   to_user.about = conversation;
+  to_user.seq = seq_before;
   if (existing) {  // a new conversation is in nobody's cache yet
     bus::Envelope to_conversation = to_user;
     to_conversation.scope = bus::Envelope::Scope::conversation;
@@ -62,20 +64,31 @@ void ChatService::announce_members_changed(const std::string& conversation,
   b_.bus.publish(std::move(to_user));
 }
 
-void ChatService::on_members_changed(const std::string& conversation, const std::string& user) {
+void ChatService::on_members_changed(const std::string& conversation, const std::string& user,
+                                     std::int64_t seq_before) {
   const auto* devices = sessions_.devices_of(user);
   if (!options_.cluster || !devices) return;
   if (auto l = listings_.find(user); l != listings_.end()) l->second.stale = true;
-  auto set = members_.members(conversation);
-  bool member = set && (*set)->contains(user);
+  // The members are read off the loop (not cached: just invalidated).
+  members_.when_known(conversation, [this, conversation, user,
+                                     seq_before](const MembershipCache::Members& set) {
+    resubscribe(conversation, user, set && (*set)->contains(user), seq_before);
+  });
+}
+
+void ChatService::resubscribe(const std::string& conversation, const std::string& user,
+                              bool member, std::int64_t seq_before) {
+  const auto* devices = sessions_.devices_of(user);
+  if (!devices) return;  // left meanwhile
+  // Not a member also when the members could not be read (the store is
+  // down): the next membership change or reconnect subscribes again.
   bool joined = member && !subscriptions_.has(user, conversation);
   subscriptions_.set_member(user, conversation, member);
   if (!joined) return;
   // Messages from now on reach this gateway once Redis confirms the
-  // subscription; what is committed before that is caught up later.
-  auto latest = b_.store.messages(conversation, 0, 0, 1);
-  std::int64_t from = latest && !latest->messages.empty() ? latest->messages.back().seq : 0;
-  for (const auto& d : *devices) schedule_catch_up(d, conversation, from);
+  // subscription; what is committed after the join and before that, the
+  // catch-up brings (from the last seq before the join).
+  for (const auto& d : *devices) schedule_catch_up(d, conversation, seq_before);
 }
 
 // ---- listing a user's conversations, off the event loop ----

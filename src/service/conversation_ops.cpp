@@ -120,23 +120,40 @@ void ChatService::add_member(const std::string& user_id, const std::string& id,
                              const std::string& new_member, Reply<store::Conversation> done) {
   if (draining_) return done(make_error(Errc::unavailable, "server is shutting down"));
   if (!valid_user_id(new_member)) return done(make_error(Errc::bad_request, "invalid user_id"));
-  // {added, the conversation after}: added even when the read after failed.
-  using Outcome = std::pair<bool, Result<store::Conversation>>;
+  struct Outcome {
+    bool added = false;  // even when the read after failed
+    std::int64_t seq_before = 0;
+    Result<store::Conversation> after = make_error(Errc::internal);
+  };
   read_off_loop(
       [this, user_id, id, new_member, max = options_.max_group_members]() -> Outcome {
+        Outcome o;
         auto c = read_conversation(user_id, id);
-        if (!c) return {false, std::move(c)};
-        if (c->type == "direct")
-          return {false, make_error(Errc::bad_request, "a direct conversation has fixed members")};
-        if (c->members.size() + 1 > max)
-          return {false, make_error(Errc::too_large, "the group is full")};
-        if (auto added = b_.store.add_member(id, new_member, now_ms()); !added)
-          return {false, std::move(added).error()};
-        return {true, b_.store.get_conversation(id)};
+        if (!c) return {false, 0, std::move(c)};
+        if (c->type == "direct") {
+          o.after = make_error(Errc::bad_request, "a direct conversation has fixed members");
+          return o;
+        }
+        if (c->members.size() + 1 > max) {
+          o.after = make_error(Errc::too_large, "the group is full");
+          return o;
+        }
+        // The conversation's last seq before the join, for the new member's
+        // gateway to catch up from (announce_members_changed).
+        auto latest = b_.store.messages(id, 0, 0, 1);
+        if (!latest) return {false, 0, std::move(latest).error()};
+        if (!latest->messages.empty()) o.seq_before = latest->messages.back().seq;
+        if (auto added = b_.store.add_member(id, new_member, now_ms()); !added) {
+          o.after = std::move(added).error();
+          return o;
+        }
+        o.added = true;
+        o.after = b_.store.get_conversation(id);
+        return o;
       },
       [this, id, new_member, done = std::move(done)](Outcome o) {
-        if (o.first) announce_members_changed(id, new_member);
-        done(std::move(o.second));
+        if (o.added) announce_members_changed(id, new_member, true, o.seq_before);
+        done(std::move(o.after));
       },
       ReadLane::request);
 }
@@ -190,11 +207,12 @@ void ChatService::history(const std::string& user_id, const std::string& id,
 
 void ChatService::presence_of(const std::string& user_id, const std::vector<std::string>& users,
                               Reply<std::vector<std::optional<presence::PresenceState>>> done) {
+  // The contacts (a store read) and the states (a Redis round trip in
+  // cluster mode) both off the loop.
   read_off_loop(
-      [this, user_id] { return b_.store.contacts(user_id); },
-      [this, user_id, users,
-       done = std::move(done)](Result<std::vector<std::string>> contacts) {
-        if (!contacts) return done(std::move(contacts).error());
+      [this, user_id, users]() -> Result<std::vector<std::optional<presence::PresenceState>>> {
+        auto contacts = b_.store.contacts(user_id);
+        if (!contacts) return std::move(contacts).error();
         std::sort(contacts->begin(), contacts->end());
         auto visible = [&](const std::string& u) {
           return u == user_id || std::binary_search(contacts->begin(), contacts->end(), u);
@@ -215,9 +233,9 @@ void ChatService::presence_of(const std::string& user_id, const std::vector<std:
             out.emplace_back(std::nullopt);
           }
         }
-        done(std::move(out));
+        return out;
       },
-      ReadLane::request);
+      std::move(done), ReadLane::request);
 }
 
 }  // namespace parley::service

@@ -1,6 +1,8 @@
 // MembershipCache: entries past their ttl are read again at once without a
 // refresher (embedded mode), and served stale while a refresher reads them
 // off the loop (cluster mode), whose late answers an invalidate() drops.
+// With a refresher, when_known() reads a conversation with no entry off the
+// loop too, and answers whoever waits for it in order.
 #include "service/membership_cache.h"
 
 #include <gtest/gtest.h>
@@ -99,6 +101,103 @@ TEST_F(MembershipCacheTest, ARefreshThatFindsNoConversationDropsTheEntry) {
   // Read again at its next use (the store still has it here).
   EXPECT_EQ(ids_of(cache_, "c1").size(), 2u);
   EXPECT_EQ(refreshes_.size(), 1u) << "a miss is read at once, not refreshed";
+}
+
+// What when_known() answered, in the order it did.
+struct Answers {
+  std::vector<std::string> got;
+  auto record(std::string who) {
+    return [this, who](const MembershipCache::Members& m) {
+      got.push_back(who + (m ? ":" + std::to_string((*m)->ids.size()) : ":" + m.error().message));
+    };
+  }
+};
+
+TEST_F(MembershipCacheTest, WithoutARefresherWhenKnownAnswersAtOnce) {
+  Answers answers;
+  cache_.when_known("c1", answers.record("a"));
+  EXPECT_EQ(answers.got, std::vector<std::string>{"a:2"});
+}
+
+TEST_F(MembershipCacheTest, AMissIsReadOffTheLoopOnceForEveryoneWaitingInOrder) {
+  keep_refreshes();
+  Answers answers;
+  cache_.when_known("c1", answers.record("first"));
+  cache_.when_known("c1", answers.record("second"));
+  EXPECT_TRUE(answers.got.empty()) << "answered before the read, so it was read on the loop";
+  ASSERT_EQ(refreshes_.size(), 1u) << "one read for both";
+  EXPECT_EQ(cache_.loading_count(), 1u);
+
+  refreshes_[0].apply(refreshes_[0].read());
+  EXPECT_EQ(answers.got, (std::vector<std::string>{"first:2", "second:2"}));
+  EXPECT_EQ(cache_.loading_count(), 0u);
+  cache_.when_known("c1", answers.record("third"));
+  EXPECT_EQ(answers.got.back(), "third:2") << "the answer was not cached";
+  EXPECT_EQ(refreshes_.size(), 1u);
+}
+
+TEST_F(MembershipCacheTest, AnInvalidateDuringTheReadReadsAgainForTheWaiters) {
+  keep_refreshes();
+  Answers answers;
+  cache_.when_known("c1", answers.record("a"));
+  ASSERT_EQ(refreshes_.size(), 1u);
+  auto before = refreshes_[0].read();  // has alice and bob
+
+  ASSERT_TRUE(store_.add_member("c1", "carol", 5).ok());
+  cache_.invalidate("c1");
+  refreshes_[0].apply(std::move(before));
+  EXPECT_TRUE(answers.got.empty()) << "answered with members from before the change";
+  ASSERT_EQ(refreshes_.size(), 2u);
+
+  refreshes_[1].apply(refreshes_[1].read());
+  EXPECT_EQ(answers.got, std::vector<std::string>{"a:3"});
+}
+
+TEST_F(MembershipCacheTest, AFailedReadAnswersEveryWaiterAndCachesNothing) {
+  keep_refreshes();
+  Answers answers;
+  cache_.when_known("c1", answers.record("a"));
+  cache_.when_known("c1", answers.record("b"));
+  refreshes_[0].apply(make_error(Errc::unavailable, "down"));
+  EXPECT_EQ(answers.got, (std::vector<std::string>{"a:down", "b:down"}));
+
+  cache_.when_known("c1", answers.record("c"));
+  EXPECT_EQ(refreshes_.size(), 2u) << "the next use reads again";
+}
+
+TEST_F(MembershipCacheTest, AnUnknownConversationIsNotFound) {
+  keep_refreshes();
+  Answers answers;
+  cache_.when_known("nope", answers.record("a"));
+  refreshes_[0].apply(refreshes_[0].read());
+  EXPECT_EQ(answers.got, std::vector<std::string>{"a:conversation not found"});
+}
+
+TEST_F(MembershipCacheTest, WaitersBeyondTheBoundAreRefusedAtOnce) {
+  keep_refreshes();
+  Answers answers;
+  for (std::size_t i = 0; i < MembershipCache::kMaxWaiting; ++i)
+    cache_.when_known("c1", [](const MembershipCache::Members&) {});
+  cache_.when_known("c1", answers.record("over"));
+  ASSERT_EQ(answers.got.size(), 1u);
+  EXPECT_NE(answers.got[0].find("retry"), std::string::npos) << answers.got[0];
+}
+
+TEST_F(MembershipCacheTest, WhenMembersGathersVerdictsInOrder) {
+  must(store_.create_conversation(new_group("c2", "carol", {"dan"})));
+  keep_refreshes();
+  std::vector<std::string> verdicts;
+  cache_.when_members({"c1", "c2", "nope"}, "bob", [&](std::vector<Status> all) {
+    for (auto& v : all) verdicts.push_back(v ? "ok" : v.error().message);
+  });
+  ASSERT_EQ(refreshes_.size(), 3u);
+  // Answered out of order; the verdicts keep the order asked.
+  for (int i : {2, 0, 1}) {
+    EXPECT_TRUE(verdicts.empty());
+    refreshes_[i].apply(refreshes_[i].read());
+  }
+  EXPECT_EQ(verdicts, (std::vector<std::string>{"ok", "not a member of this conversation",
+                                                "conversation not found"}));
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 #pragma once
 // Online/offline transitions with a debounce: a user goes offline only when
 // the last device has been gone for debounce_ms, so a quick reconnect (a
-// page reload, a network switch) does not flap. Event-loop only.
+// page reload, a network switch) does not flap. Event-loop only; the presence
+// store's calls (a Redis round trip each in cluster mode) run through
+// `offload`, in the order made.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -22,8 +24,13 @@ class PresenceTracker {
   // still_offline(user_id): true when the user has no device any more.
   using StillOffline = std::function<bool(const std::string&)>;
 
+  // Runs `call` (a presence store call) off the loop, then `done(answer)` on
+  // it, both in the order of the calls; null: both at once.
+  using Offload = std::function<void(std::function<bool()> call, std::function<void(bool)> done)>;
+
   PresenceTracker(boost::asio::any_io_executor ex, presence::Presence& store,
-                  std::int64_t debounce_ms, Announce announce, StillOffline still_offline);
+                  std::int64_t debounce_ms, Announce announce, StillOffline still_offline,
+                  Offload offload = nullptr);
 
   void first_device_connected(const std::string& user_id);
   void last_device_left(const std::string& user_id);
@@ -31,11 +38,14 @@ class PresenceTracker {
   void cancel_all();
 
  private:
+  void run(std::function<bool()> call, std::function<void(bool)> done);
+
   boost::asio::any_io_executor ex_;
   presence::Presence& store_;
   std::int64_t debounce_ms_;
   Announce announce_;
   StillOffline still_offline_;
+  Offload offload_;
   std::unordered_map<std::string, std::shared_ptr<boost::asio::steady_timer>> pending_offline_;
 };
 

@@ -25,5 +25,8 @@ inline metrics::Counter catch_ups{
 inline metrics::Counter reorder_gaps{
     "parley_reorder_gaps_total",
     "times a conversation's messages went out after the reorder window with a seq still missing"};
+inline metrics::Counter fan_out_unread{
+    "parley_fan_out_unread_total",
+    "messages not fanned out here because the conversation's members could not be read"};
 
 }  // namespace parley::service::metric

@@ -76,16 +76,32 @@ class GatedReads final : public store::ForwardingStore {
     cv_.wait_for(lock, 5s, [&] { return !pages_held_; });
     return page;
   }
+  // Members, likewise, after hold_members().
+  Result<std::vector<std::string>> member_ids(std::string_view conversation) override {
+    auto ids = failing_members_ ? make_error(Errc::unavailable, "database down")
+                                : ForwardingStore::member_ids(conversation);
+    std::unique_lock lock(mu_);
+    callers_["member_ids"].push_back(std::this_thread::get_id());
+    cv_.notify_all();
+    cv_.wait_for(lock, 5s, [&] { return !members_held_; });
+    return ids;
+  }
   void open() {
     std::lock_guard lock(mu_);
     open_ = true;
     pages_held_ = false;
+    members_held_ = false;
     cv_.notify_all();
   }
   void hold_pages() {
     std::lock_guard lock(mu_);
     pages_held_ = true;
   }
+  void hold_members() {
+    std::lock_guard lock(mu_);
+    members_held_ = true;
+  }
+  std::atomic<bool> failing_members_{false};
   bool await_calls(const std::string& what, std::size_t n) {
     std::unique_lock lock(mu_);
     return cv_.wait_for(lock, 5s, [&] { return callers_[what].size() >= n; });
@@ -109,6 +125,7 @@ class GatedReads final : public store::ForwardingStore {
   std::condition_variable cv_;
   bool open_ = false;
   bool pages_held_ = false;
+  bool members_held_ = false;
   std::map<std::string, std::vector<std::thread::id>> callers_;
 };
 
@@ -289,6 +306,95 @@ TEST_F(SubscriptionListingTest, PresenceIsAnnouncedWithoutReadingTheStoreOnTheLo
   EXPECT_TRUE(store_.callers("contacts").empty()) << "one PUBLISH per contact again";
   for (auto id : store_.callers("list_conversations"))
     EXPECT_NE(id, std::this_thread::get_id()) << "the store was read on the event loop's thread";
+}
+
+// Cluster mode reads the members of a conversation it has not cached off
+// the loop: a send, and a message from another gateway, wait for them (in
+// order), and the loop answers other frames meanwhile.
+TEST_F(SubscriptionListingTest, MembersNotCachedAreReadOffTheLoopWhileFramesWait) {
+  const std::string conv = group("alice", {"bob"});
+  store_.open();
+  auto alice = connect("alice");
+  auto bob = connect("bob");
+  ASSERT_TRUE(run_until([&] { return bus_.subscriptions(conv) >= 1; }));
+  // A membership change empties the cache's entry (presence had filled it).
+  ASSERT_TRUE(test_support::answer_of<store::Conversation>(ioc_, [&](auto reply) {
+                service_.add_member("alice", conv, "carol", std::move(reply));
+              }).ok());
+  store_.hold_members();
+  const auto asked = store_.callers("member_ids").size();
+  for (const char* text : {"one", "two"}) {
+    protocol::SendFrame f;
+    f.conversation_id = conv;
+    f.client_msg_id = text;
+    f.content = text;
+    service_.on_frame(alice, {text, std::move(f)});
+  }
+  ASSERT_TRUE(store_.await_calls("member_ids", asked + 1));
+  service_.on_frame(bob, {"p1", protocol::PingFrame{}});
+  EXPECT_EQ(bob->count("pong"), 1u);
+  run_until([] { return false; }, 50ms);  // nothing may happen: no event to await
+  EXPECT_EQ(alice->count("ack"), 0u) << "a send did not wait for its membership check";
+  EXPECT_EQ(store_.callers("member_ids").size(), asked + 1) << "one read for both sends";
+
+  store_.open();
+  ASSERT_TRUE(run_until([&] { return bob->messages(conv).size() == 2; }));
+  std::vector<std::string> order;
+  for (const auto& f : bob->frames)
+    if (f.at("type") == "message") order.push_back(std::string(f.at("content").as_string()));
+  EXPECT_EQ(order, (std::vector<std::string>{"one", "two"}));
+  EXPECT_EQ(alice->count("ack"), 2u);
+  for (auto id : store_.callers("member_ids"))
+    EXPECT_NE(id, std::this_thread::get_id()) << "members were read on the event loop's thread";
+}
+
+// A message committed after carol joins, before her gateway has read the
+// members and subscribed, reaches her through the catch-up: it starts from
+// the last seq before the join, which the join's announcement carries (a
+// read of the last seq when her gateway subscribes would skip it).
+TEST_F(SubscriptionListingTest, AMessageCommittedBetweenAJoinAndTheSubscriptionIsCaughtUp) {
+  const std::string conv = group("alice", {"bob"});
+  store_.open();
+  const store::WriteOp before = store::test_support::text(conv, "alice", "c-before", "before");
+  ASSERT_TRUE(memory_.apply(std::span(&before, 1))[0].ok());
+  auto carol = connect("carol");
+  ASSERT_TRUE(run_until([&] { return bus_.subscriptions("carol") == 1; }));
+  store_.hold_members();
+  ASSERT_TRUE(test_support::answer_of<store::Conversation>(ioc_, [&](auto reply) {
+                service_.add_member("alice", conv, "carol", std::move(reply));
+              }).ok());
+  ASSERT_TRUE(store_.await_calls("member_ids", 1));  // carol's gateway reads the members
+  // Committed, never published: only a catch-up brings it to carol.
+  const store::WriteOp after = store::test_support::text(conv, "alice", "c-after", "after");
+  ASSERT_TRUE(memory_.apply(std::span(&after, 1))[0].ok());
+
+  store_.open();
+  ASSERT_TRUE(run_until([&] { return carol->messages(conv).size() >= 1; }));
+  run_until([&] { return carol->messages(conv).size() > 1; }, 100ms);  // "before" would show
+  ASSERT_EQ(carol->messages(conv).size(), 1u);
+  EXPECT_EQ(carol->messages(conv)[0].at("content"), "after");
+  EXPECT_EQ(bus_.subscriptions(conv), 1);
+}
+
+// A sync whose members cannot be read is answered with that error, not
+// with `not_member`, which would have the device drop the conversation.
+TEST_F(SubscriptionListingTest, ASyncWhoseMembersCannotBeReadIsAnError) {
+  const std::string conv = group("alice", {"bob"});
+  store_.open();
+  auto bob = connect("bob");
+  ASSERT_TRUE(run_until([&] { return bus_.subscriptions(conv) >= 1; }));
+  ASSERT_TRUE(test_support::answer_of<store::Conversation>(ioc_, [&](auto reply) {
+                service_.add_member("alice", conv, "carol", std::move(reply));
+              }).ok());
+  store_.failing_members_ = true;
+  service_.on_frame(bob, {"s1", protocol::SyncFrame{{{conv, 0}}}});
+  ASSERT_TRUE(run_until([&] { return bob->count("error") == 1; }));
+  EXPECT_EQ(bob->of_type("error")[0].at("code"), "unavailable");
+  EXPECT_EQ(bob->count("synced"), 0u);
+
+  store_.failing_members_ = false;
+  service_.on_frame(bob, {"s2", protocol::SyncFrame{{{conv, 0}}}});
+  EXPECT_TRUE(run_until([&] { return bob->count("synced") == 1; }));
 }
 
 // bob is removed from one of his conversations while the listing, read
