@@ -34,8 +34,10 @@ ChatService::ChatService(boost::asio::any_io_executor ex, Backends backends,
             announce_presence(u, online, last_seen);
           },
           [this](const std::string& u) { return sessions_.devices_of(u) == nullptr; },
-          // Cluster mode: a Redis round trip each, on the background lane (in order).
-          [this](auto call, auto done) { read_off_loop(std::move(call), std::move(done)); }),
+          // Cluster mode: a Redis round trip each, on a lane of their own (in order).
+          [this](auto call, auto done) {
+            read_off_loop(std::move(call), std::move(done), ReadLane::presence);
+          }),
       delivery_({options.retransmit_ms, options.max_retransmits, options.max_unacked}),
       subscriptions_(backends.bus),
       reorder_({options.reorder_window_ms}),
@@ -53,6 +55,7 @@ ChatService::ChatService(boost::asio::any_io_executor ex, Backends backends,
     store_reads_ = std::make_unique<boost::asio::thread_pool>(1);
     sync_reads_ = std::make_unique<boost::asio::thread_pool>(1);
     member_reads_ = std::make_unique<boost::asio::thread_pool>(1);
+    presence_calls_ = std::make_unique<boost::asio::thread_pool>(1);
     request_calls_ = std::make_unique<boost::asio::thread_pool>(2);
     members_.set_refresher([this](auto read, auto apply) {
       read_off_loop(std::move(read), std::move(apply), ReadLane::members);
@@ -66,6 +69,7 @@ void ChatService::join_lanes() {
   request_calls_.reset();
   sync_reads_.reset();
   member_reads_.reset();
+  presence_calls_.reset();
   store_reads_.reset();
 }
 

@@ -212,16 +212,19 @@ class ChatService final : public gateway::ChatHandler {
   // the same lane. Embedded mode (a local SQLite file) runs both at once.
   // Lanes of one thread each: a device's sync (the device waits for its
   // answer) is not queued behind a storm's listings, contacts and catch-ups,
-  // and the members a frame or a fan-out waits for (MembershipCache) are
-  // queued behind neither. A fourth lane, two threads and no order between
-  // its calls, carries the REST calls, their membership writes included,
-  // and run_request's work, so an API client waits behind none of them.
-  enum class ReadLane { background, sync, members, request };
+  // the members a frame or a fan-out waits for (MembershipCache) are
+  // queued behind neither, and nor are presence's Redis calls (behind a
+  // storm's listings, "online" would be announced seconds late, in one
+  // burst). A fifth lane, two threads and no order between its calls,
+  // carries the REST calls, their membership writes included, and
+  // run_request's work, so an API client waits behind none of them.
+  enum class ReadLane { background, sync, members, presence, request };
   template <class Read, class Done>
   void read_off_loop(Read read, Done done, ReadLane lane = ReadLane::background) {
     if (!store_reads_) return done(read());
     auto& pool = lane == ReadLane::sync      ? *sync_reads_
                  : lane == ReadLane::members ? *member_reads_
+                 : lane == ReadLane::presence ? *presence_calls_
                  : lane == ReadLane::request ? *request_calls_
                                              : *store_reads_;
     boost::asio::post(pool, [this, read = std::move(read), done = std::move(done),
@@ -330,6 +333,7 @@ class ChatService final : public gateway::ChatHandler {
   std::unique_ptr<boost::asio::thread_pool> store_reads_;  // cluster mode only
   std::unique_ptr<boost::asio::thread_pool> sync_reads_;   // cluster mode only
   std::unique_ptr<boost::asio::thread_pool> member_reads_;  // cluster mode only
+  std::unique_ptr<boost::asio::thread_pool> presence_calls_;  // cluster mode only
   std::unique_ptr<boost::asio::thread_pool> request_calls_;  // cluster mode only
 };
 
