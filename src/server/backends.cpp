@@ -37,6 +37,15 @@ bool store_answers(store::Store& s) {
   return r || r.error().code == Errc::not_found;
 }
 
+// "s0", "s1", ...: built by appending, not as "s" + std::to_string(i), on
+// which GCC 12 warns falsely (-Wrestrict, inlined memcpy), as it does on
+// `const char* + std::string&&` below.
+std::string shard_name(std::size_t i) {
+  std::string name = "s";
+  name += std::to_string(i);
+  return name;
+}
+
 Status open_store(const Config& c, ServerBackends& out) {
   if (c.store_urls.empty()) {
     auto path = (std::filesystem::path(c.data_dir) / "parley.db").string();
@@ -58,12 +67,13 @@ Status open_store(const Config& c, ServerBackends& out) {
     auto s = store::PostgresStore::open(url, store_options(c));
     if (!s) return Error{s.error().code, "cannot open store " + redact_url(url) + ": " + s.error().message};
     raw.push_back(s->get());
-    shards.push_back({"s" + std::to_string(i), std::move(s).value()});
-    names += (i ? "," : "") + redact_url(url);
+    shards.push_back({shard_name(i), std::move(s).value()});
+    if (i) names += ',';
+    names += redact_url(url);
   }
   for (std::size_t i = 0; i < raw.size(); ++i) {
     out.dependencies.push_back(
-        {raw.size() == 1 ? "store" : "store.s" + std::to_string(i),
+        {raw.size() == 1 ? "store" : "store." + shard_name(i),
          [s = raw[i]] { return store_answers(*s); }, true});
   }
   auto sharded = store::ShardedStore::create(std::move(shards));
