@@ -405,12 +405,31 @@ Result<std::vector<ChatService::SyncPage>> ChatService::read_sync(const Position
 void ChatService::finish_sync(const std::weak_ptr<gateway::Connection>& weak,
                               const std::string& req, const Positions& todo,
                               std::vector<std::string> not_member,
-                              Result<std::vector<SyncPage>> pages) {
+                              Result<std::vector<SyncPage>> pages, bool rechecked) {
   auto conn = weak.lock();
   if (!conn || !delivery_.knows(*conn)) return;  // gone: forget() dropped what waited
   if (!pages) {
     end_syncs(conn, todo);
     return reply_error(conn, req, pages.error());
+  }
+  // Each conversation's membership is checked again below. One whose entry
+  // went during the read (a membership change) is read first, off the loop;
+  // one still unknown after that could not be read.
+  std::vector<std::string> unknown;
+  for (const auto& [conversation_id, held] : todo)
+    if (!members_.member_if_known(conversation_id, conn->user_id())) unknown.push_back(conversation_id);
+  if (!unknown.empty() && !rechecked) {
+    return members_.when_members(
+        unknown, conn->user_id(),
+        [this, weak, req, todo, not_member = std::move(not_member),
+         pages = std::move(pages)](std::vector<Status>) mutable {
+          finish_sync(weak, req, todo, std::move(not_member), std::move(pages), true);
+        });
+  }
+  if (!unknown.empty()) {
+    end_syncs(conn, todo);
+    return reply_error(conn, req,
+                       make_error(Errc::unavailable, "cannot read the conversation's members; retry"));
   }
   protocol::SyncedFields synced;
   synced.req = req;
@@ -420,7 +439,7 @@ void ChatService::finish_sync(const std::weak_ptr<gateway::Connection>& weak,
     const auto& [conversation_id, held] = todo[i];
     auto& page = (*pages)[i];
     // Removed while the read ran: what came after is not theirs.
-    if (!members_.check_member(conversation_id, conn->user_id())) {
+    if (members_.member_if_known(conversation_id, conn->user_id()) != true) {
       synced.not_member.push_back(conversation_id);
       continue;
     }

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -267,10 +268,13 @@ class ChatService final : public gateway::ChatHandler {
   void sync_members(const gateway::ConnectionPtr& conn, const std::string& req,
                     const Positions& held, const std::vector<Status>& verdicts);
   Result<std::vector<SyncPage>> read_sync(const Positions& todo);
-  // On the loop once read: replays, sends `synced`, then what waited.
+  // On the loop once read: replays, sends `synced`, then what waited. A
+  // conversation whose members are no longer cached (a membership change
+  // during the read) has them read off the loop first; `rechecked` once
+  // that is done.
   void finish_sync(const std::weak_ptr<gateway::Connection>& device, const std::string& req,
                    const Positions& todo, std::vector<std::string> not_member,
-                   Result<std::vector<SyncPage>> pages);
+                   Result<std::vector<SyncPage>> pages, bool rechecked = false);
   // Ends the device's sync of each conversation and sends what waited.
   void end_syncs(const gateway::ConnectionPtr& device, const Positions& todo);
   void schedule_retransmits();
@@ -320,6 +324,8 @@ class ChatService final : public gateway::ChatHandler {
     std::vector<std::weak_ptr<gateway::Connection>> waiting;  // their catch-ups
   };
   std::unordered_map<std::string, Listing> listings_;  // by user; in flight only
+  // "user\nconversation" of joins whose members are being read (resubscribe).
+  std::unordered_set<std::string> joining_;
   std::uint64_t last_listing_ = 0;
   RateLimiter user_sends_;
   RateLimiter conversation_sends_;

@@ -69,6 +69,10 @@ void ChatService::on_members_changed(const std::string& conversation, const std:
   const auto* devices = sessions_.devices_of(user);
   if (!options_.cluster || !devices) return;
   if (auto l = listings_.find(user); l != listings_.end()) l->second.stale = true;
+  // Whether this is a join for this gateway is decided now, not once the
+  // members are read: a listing in flight may subscribe the conversation
+  // meanwhile, and its catch-up would then be skipped.
+  if (!subscriptions_.has(user, conversation)) joining_.insert(user + '\n' + conversation);
   // The members are read off the loop (not cached: just invalidated).
   members_.when_known(conversation, [this, conversation, user,
                                      seq_before](const MembershipCache::Members& set) {
@@ -78,11 +82,14 @@ void ChatService::on_members_changed(const std::string& conversation, const std:
 
 void ChatService::resubscribe(const std::string& conversation, const std::string& user,
                               bool member, std::int64_t seq_before) {
+  // The first answer of a join's announcements (on the user's channel and
+  // the conversation's) catches up; the second finds nothing pending.
+  const bool pending = joining_.erase(user + '\n' + conversation) > 0;
   const auto* devices = sessions_.devices_of(user);
   if (!devices) return;  // left meanwhile
   // Not a member also when the members could not be read (the store is
   // down): the next membership change or reconnect subscribes again.
-  bool joined = member && !subscriptions_.has(user, conversation);
+  bool joined = member && pending;
   subscriptions_.set_member(user, conversation, member);
   if (!joined) return;
   // Messages from now on reach this gateway once Redis confirms the
@@ -192,8 +199,10 @@ void ChatService::run_catch_ups() {
                         std::max(c.from_seq, delivery_.position(*device, c.conversation)));
     }
     // Removed since the sync or the join: what came after is not theirs.
+    // Not known (a membership change just now): read anyway, checked again
+    // before the replay.
     std::erase_if(todo, [&](const auto& t) {
-      return !members_.check_member(t.first, device->user_id());
+      return members_.member_if_known(t.first, device->user_id()) == false;
     });
     if (todo.empty()) continue;
     // Read off the loop: a connect storm schedules two catch-ups per
@@ -221,7 +230,18 @@ void ChatService::replay_caught_up(const std::weak_ptr<gateway::Connection>& wea
   if (!device || !delivery_.knows(*device)) return;  // gone while reading
   const auto now = now_ms();
   for (const auto& [conversation, messages] : pages) {
-    if (!members_.check_member(conversation, device->user_id())) continue;  // removed meanwhile
+    auto member = members_.member_if_known(conversation, device->user_id());
+    if (!member) {  // a membership change during the read: replayed once known
+      members_.when_member(conversation, device->user_id(),
+                           [this, weak, conversation, messages](Status still) {
+                             auto d = weak.lock();
+                             if (!still || !d || !delivery_.knows(*d)) return;
+                             metric::catch_ups.inc();
+                             if (!replay(d, conversation, messages, now_ms())) too_slow(d);
+                           });
+      continue;
+    }
+    if (!*member) continue;  // removed meanwhile
     metric::catch_ups.inc();
     if (!replay(device, conversation, messages, now)) return too_slow(device);
   }

@@ -125,6 +125,13 @@ void MembershipCache::when_members(const std::vector<std::string>& conversation_
   }
 }
 
+std::optional<bool> MembershipCache::member_if_known(const std::string& conversation_id,
+                                                     const std::string& user_id) {
+  if (auto set = cached(conversation_id)) return set->contains(user_id);
+  if (refresher_) return std::nullopt;
+  return check_member(conversation_id, user_id).ok();
+}
+
 void MembershipCache::invalidate(const std::string& conversation_id) {
   cache_.erase(conversation_id);
   refreshing_.erase(conversation_id);

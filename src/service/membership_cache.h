@@ -10,11 +10,11 @@
 // comes back after an invalidate() of its conversation is dropped. A
 // conversation with no entry at all is read off the loop too when asked
 // through when_known() (the frames and the fan-out); members() and
-// check_member() read it at once (re-checks after a read, where an entry
-// is missing only if a membership change came meanwhile).
+// check_member() read it at once (embedded mode, REST in embedded mode).
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -87,6 +87,12 @@ class MembershipCache {
                     std::function<void(std::vector<Status>)> then);
   static constexpr std::size_t kMaxWaiting = 10'000;
   static constexpr std::size_t kMaxLoading = 10'000;
+
+  // Whether user_id is a member, if that is known without reading off the
+  // loop: nullopt only with a refresher and no entry (after a membership
+  // change, say); without a refresher it is read here (false on an error).
+  std::optional<bool> member_if_known(const std::string& conversation_id,
+                                      const std::string& user_id);
 
   // not_found for an unknown (or empty) conversation.
   Result<MemberSetPtr> members(const std::string& conversation_id);

@@ -97,6 +97,17 @@ class GatedReads final : public store::ForwardingStore {
     std::lock_guard lock(mu_);
     pages_held_ = true;
   }
+  // Listings and contact lists answer; held pages and members stay held.
+  void open_listings() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  void release_pages() {
+    std::lock_guard lock(mu_);
+    pages_held_ = false;
+    cv_.notify_all();
+  }
   void hold_members() {
     std::lock_guard lock(mu_);
     members_held_ = true;
@@ -156,6 +167,28 @@ class SubscriptionListingTest : public ::testing::Test {
     });
     EXPECT_TRUE(c.ok());
     return c ? c->conversation.id : std::string();
+  }
+
+  // Everyone online elsewhere already: connects announce no presence, whose
+  // fan-out would read (and cache) members at a moment of its own.
+  void quiet_presence() {
+    for (const char* u : {"alice", "bob", "carol", "dan"}) presence_.set_online(u, 1);
+  }
+
+  // Committed by alice, never published: only a catch-up or a sync brings it.
+  void commit_unpublished(const std::string& conv, const std::string& content) {
+    const store::WriteOp op = store::test_support::text(conv, "alice", "c-" + content, content);
+    ASSERT_TRUE(memory_.apply(std::span(&op, 1))[0].ok());
+  }
+  // Once the store answers everything: `device` is brought exactly one
+  // message of conv, `content`.
+  void expect_caught_up_with_only(const Device& device, const std::string& conv,
+                                  const std::string& content) {
+    store_.open();
+    ASSERT_TRUE(run_until([&] { return device.messages(conv).size() >= 1; }));
+    run_until([&] { return device.messages(conv).size() > 1; }, 100ms);  // another would show
+    ASSERT_EQ(device.messages(conv).size(), 1u);
+    EXPECT_EQ(std::string(device.messages(conv)[0].at("content").as_string()), content);
   }
 
   std::shared_ptr<Device> connect(const std::string& user) {
@@ -264,7 +297,9 @@ TEST_F(SubscriptionListingTest, ALiveMessageDuringASyncReadWaitsForTheReplay) {
   store_.hold_pages();
   const auto asked = store_.callers("messages").size();
   service_.on_frame(bob, {"s1", protocol::SyncFrame{{{conv, 0}}}});
-  ASSERT_TRUE(store_.await_calls("messages", asked + 1));
+  // The page read starts once the sync's membership check has its answer,
+  // which may need a read of the members (answered on the loop) first.
+  ASSERT_TRUE(run_until([&] { return store_.callers("messages").size() > asked; }));
   protocol::SendFrame three;
   three.conversation_id = conv;
   three.client_msg_id = "c3";
@@ -312,6 +347,7 @@ TEST_F(SubscriptionListingTest, PresenceIsAnnouncedWithoutReadingTheStoreOnTheLo
 // the loop: a send, and a message from another gateway, wait for them (in
 // order), and the loop answers other frames meanwhile.
 TEST_F(SubscriptionListingTest, MembersNotCachedAreReadOffTheLoopWhileFramesWait) {
+  quiet_presence();
   const std::string conv = group("alice", {"bob"});
   store_.open();
   auto alice = connect("alice");
@@ -353,10 +389,10 @@ TEST_F(SubscriptionListingTest, MembersNotCachedAreReadOffTheLoopWhileFramesWait
 // the last seq before the join, which the join's announcement carries (a
 // read of the last seq when her gateway subscribes would skip it).
 TEST_F(SubscriptionListingTest, AMessageCommittedBetweenAJoinAndTheSubscriptionIsCaughtUp) {
+  quiet_presence();
   const std::string conv = group("alice", {"bob"});
   store_.open();
-  const store::WriteOp before = store::test_support::text(conv, "alice", "c-before", "before");
-  ASSERT_TRUE(memory_.apply(std::span(&before, 1))[0].ok());
+  commit_unpublished(conv, "before");
   auto carol = connect("carol");
   ASSERT_TRUE(run_until([&] { return bus_.subscriptions("carol") == 1; }));
   store_.hold_members();
@@ -364,21 +400,68 @@ TEST_F(SubscriptionListingTest, AMessageCommittedBetweenAJoinAndTheSubscriptionI
                 service_.add_member("alice", conv, "carol", std::move(reply));
               }).ok());
   ASSERT_TRUE(store_.await_calls("member_ids", 1));  // carol's gateway reads the members
-  // Committed, never published: only a catch-up brings it to carol.
-  const store::WriteOp after = store::test_support::text(conv, "alice", "c-after", "after");
-  ASSERT_TRUE(memory_.apply(std::span(&after, 1))[0].ok());
+  commit_unpublished(conv, "after");
+  expect_caught_up_with_only(*carol, conv, "after");
+  EXPECT_EQ(bus_.subscriptions(conv), 1);
+}
+
+// The same, while carol's listing is in flight: the listing is read again
+// (it may predate the join) and subscribes the conversation before her
+// gateway has read the members. The join's catch-up must not be skipped
+// for that.
+TEST_F(SubscriptionListingTest, AJoinDuringTheListingIsCaughtUpToo) {
+  quiet_presence();
+  const std::string conv = group("alice", {"bob"});
+  commit_unpublished(conv, "before");
+  auto carol = connect("carol");
+  ASSERT_TRUE(store_.await_calls("list_conversations", 1));  // held
+  store_.hold_members();
+  ASSERT_TRUE(test_support::answer_of<store::Conversation>(ioc_, [&](auto reply) {
+                service_.add_member("alice", conv, "carol", std::move(reply));
+              }).ok());
+  store_.open_listings();
+  ASSERT_TRUE(run_until([&] { return bus_.subscriptions(conv) == 1; }))
+      << "the listing read again did not subscribe the conversation";
+  commit_unpublished(conv, "after");
+  expect_caught_up_with_only(*carol, conv, "after");
+}
+
+// A membership change while a sync's pages are read drops the cached
+// members; the sync's re-check reads them again off the loop, and the sync
+// is answered once they are in.
+TEST_F(SubscriptionListingTest, ASyncsRecheckAfterAMembershipChangeReadsOffTheLoop) {
+  quiet_presence();
+  const std::string conv = group("alice", {"bob", "dan"});
+  store_.open();
+  auto bob = connect("bob");
+  ASSERT_TRUE(run_until([&] { return bus_.subscriptions(conv) >= 1; }));
+  store_.hold_pages();
+  const auto pages = store_.callers("messages").size();
+  service_.on_frame(bob, {"s1", protocol::SyncFrame{{{conv, 0}}}});
+  // Held (after the sync's membership check, which may read first).
+  ASSERT_TRUE(run_until([&] { return store_.callers("messages").size() > pages; }));
+  ASSERT_TRUE(test_support::answer_of<Unit>(ioc_, [&](auto reply) {
+                service_.remove_member("alice", conv, "dan", std::move(reply));
+              }).ok());
+  store_.hold_members();
+  const auto asked = store_.callers("member_ids").size();
+  store_.release_pages();
+  ASSERT_TRUE(run_until([&] { return store_.callers("member_ids").size() > asked; }));
+  run_until([] { return false; }, 50ms);  // nothing may happen: no event to await
+  EXPECT_EQ(bob->count("synced"), 0u) << "answered before its members were read again";
 
   store_.open();
-  ASSERT_TRUE(run_until([&] { return carol->messages(conv).size() >= 1; }));
-  run_until([&] { return carol->messages(conv).size() > 1; }, 100ms);  // "before" would show
-  ASSERT_EQ(carol->messages(conv).size(), 1u);
-  EXPECT_EQ(carol->messages(conv)[0].at("content"), "after");
-  EXPECT_EQ(bus_.subscriptions(conv), 1);
+  ASSERT_TRUE(run_until([&] { return bob->count("synced") == 1; }));
+  const auto synced = *bob->last("synced");
+  EXPECT_TRUE(synced.at("not_member").as_array().empty());
+  for (auto id : store_.callers("member_ids"))
+    EXPECT_NE(id, std::this_thread::get_id()) << "members were read on the event loop's thread";
 }
 
 // A sync whose members cannot be read is answered with that error, not
 // with `not_member`, which would have the device drop the conversation.
 TEST_F(SubscriptionListingTest, ASyncWhoseMembersCannotBeReadIsAnError) {
+  quiet_presence();
   const std::string conv = group("alice", {"bob"});
   store_.open();
   auto bob = connect("bob");
