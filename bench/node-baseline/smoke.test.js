@@ -12,7 +12,10 @@ const WebSocket = require('ws');
 
 const runSh = path.join(__dirname, 'run.sh');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'node-baseline-smoke-'));
-const base = 20000 + (process.pid % 20000);
+// Below Linux's ephemeral range (32768-60999): tests running beside this one
+// bind port 0 and connect out from there, and one took a port of 20000-40000
+// here before (EADDRINUSE in CI).
+const base = 10000 + (process.pid % 7000) * 3;
 const ports = [base, base + 1, base + 2]; // two gateways, Redis
 const token = (user) => `x.${Buffer.from(JSON.stringify({ sub: user })).toString('base64url')}.y`;
 
