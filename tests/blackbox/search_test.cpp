@@ -3,7 +3,10 @@
 // paging. The index lags the store by the log's delivery, so each check
 // polls the route until its condition holds or a deadline passes.
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <set>
 #include <thread>
 
@@ -81,6 +84,36 @@ TEST_F(SearchTest, SentEditedAndDeletedMessagesAreReflected) {
   request(*ws, {{"type", "delete"}, {"conversation_id", conv}, {"message_id", mid}});
   eventually("bob", q("plan"), count_is(0), "the deleted message is not found");
   eventually("alice", q("lunch"), count_is(1), "the other message is still found");
+}
+
+// docs/protocol.md: a deleted message's content is erased from storage. Not
+// only from the store: the event log keeps a week of events, and the search
+// index keeps the words. Once the index has seen the delete (the last
+// consumer of the log), a clean stop leaves the text in no file of the data
+// directory.
+TEST_F(SearchTest, ADeletedMessagesTextIsInNoFileOfTheDataDirectory) {
+  const std::string secret = "zanzibarquokka";
+  std::string conv = create_group("alice", {"bob"});
+  auto ws = connect("alice");
+  auto ack = send_message(*ws, conv, "the code word is " + secret);
+  send_message(*ws, conv, "lunch anyone?");
+  eventually("bob", q(secret), count_is(1), "the sent message is found");
+  request(*ws,
+          {{"type", "delete"}, {"conversation_id", conv}, {"message_id", str(ack, "message_id")}},
+          "ok");
+  eventually("bob", q(secret), count_is(0), "the deleted message is gone from the index");
+  ws.reset();
+  ASSERT_EQ(server().stop(), 0) << "SIGTERM exit status";
+
+  int files = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(server().data_dir())) {
+    if (!entry.is_regular_file()) continue;
+    ++files;
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    EXPECT_EQ(bytes.find(secret), std::string::npos) << "the deleted text is in " << entry.path();
+  }
+  EXPECT_GE(files, 3) << "expected the store, the event log and the search index";
 }
 
 TEST_F(SearchTest, OnlyMembersFindAConversationsMessages) {

@@ -2,6 +2,12 @@
 
 #include <sqlite3.h>
 
+#include <boost/json.hpp>
+#include <charconv>
+#include <optional>
+#include <string_view>
+#include <utility>
+
 #include "store/sqlite/wal_write_combining_vfs.h"
 
 namespace parley::eventlog {
@@ -53,6 +59,36 @@ class Stmt {
   int rc_;
 };
 
+// A message event's id is "<conversation_id>/<seq>/v<version>" (event_log.h):
+// the part before the version, and the version; nullopt for any other id.
+std::optional<std::pair<std::string_view, std::int64_t>> split_version(std::string_view id) {
+  const auto at = id.rfind("/v");
+  if (at == std::string_view::npos) return std::nullopt;
+  std::int64_t version = 0;
+  const char* first = id.data() + at + 2;
+  const char* last = id.data() + id.size();
+  auto [end, ec] = std::from_chars(first, last, version);
+  if (ec != std::errc() || end != last || version < 1) return std::nullopt;
+  return std::pair{id.substr(0, at + 2), version};
+}
+
+// The body of an earlier version of a deleted message, without its text: the
+// content emptied and the attachment dropped, as the store's row is. Nullopt
+// when there is nothing to erase (or the body is not a JSON object, which the
+// relay never publishes).
+std::optional<std::string> without_text(const std::string& body) {
+  boost::system::error_code ec;
+  auto value = boost::json::parse(body, ec);
+  if (ec || !value.is_object()) return std::nullopt;
+  auto& o = value.as_object();
+  const auto* content = o.if_contains("content");
+  const bool has_text = content && !(content->is_string() && content->as_string().empty());
+  if (!has_text && !o.contains("media")) return std::nullopt;
+  o["content"] = "";
+  o.erase("media");
+  return boost::json::serialize(o);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<LocalEventLog>> LocalEventLog::open(const std::string& path,
@@ -70,8 +106,10 @@ Result<std::unique_ptr<LocalEventLog>> LocalEventLog::open(const std::string& pa
   std::unique_ptr<LocalEventLog> log(new LocalEventLog(db, options));
   // FULL: publish() returning means the events survive power loss, so the
   // relay may then remove its outbox rows.
+  // secure_delete: the text erase_earlier_versions() overwrites is zeroed in
+  // the file, not left in free space (as for the store's writer).
   for (const char* sql : {"PRAGMA busy_timeout = 5000", "PRAGMA journal_mode = WAL",
-                          "PRAGMA synchronous = FULL", kSchema}) {
+                          "PRAGMA synchronous = FULL", "PRAGMA secure_delete = ON", kSchema}) {
     if (auto s = log->exec(sql); !s) return s.error();
   }
   Stmt last(db, "SELECT coalesce(max(position), 0) FROM events");
@@ -120,6 +158,7 @@ Status LocalEventLog::publish(const std::vector<Event>& events) {
       insert.bind(6, now);
       ok = insert.step() == SQLITE_DONE;
       insert.reset();
+      if (ok && e.type == kMessageDeleted) ok = erase_earlier_versions(e.id);
     }
     if (!ok) {
       Error e = failure("insert events");
@@ -140,6 +179,37 @@ Status LocalEventLog::publish(const std::vector<Event>& events) {
   }
   cv_.notify_all();
   return ok_status();
+}
+
+// A delete erases the message's text from storage (docs/protocol.md), so the
+// log must not keep it in the events of the message's earlier versions
+// (message.created, message.edited) for the rest of the retention. They keep
+// their positions and every other field: a consumer that has not reached them
+// yet still gets them in order, then the delete.
+bool LocalEventLog::erase_earlier_versions(const std::string& deleted_id) {
+  const auto split = split_version(deleted_id);
+  if (!split) return true;  // not a message event id: nothing to find
+  const auto [prefix, version] = *split;
+  Stmt read(db_, "SELECT body FROM events WHERE event_id = ?1");
+  Stmt write(db_, "UPDATE events SET body = ?2 WHERE event_id = ?1");
+  if (!read.ok() || !write.ok()) return false;
+  for (std::int64_t v = 1; v < version; ++v) {
+    std::string id(prefix);
+    id += std::to_string(v);
+    read.bind(1, id);
+    const int rc = read.step();
+    std::optional<std::string> erased;
+    if (rc == SQLITE_ROW) erased = without_text(read.text(0));
+    read.reset();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return false;
+    if (!erased) continue;
+    write.bind(1, id);
+    write.bind(2, *erased);
+    const bool written = write.step() == SQLITE_DONE;
+    write.reset();
+    if (!written) return false;
+  }
+  return true;
 }
 
 void LocalEventLog::trim_if_due() {

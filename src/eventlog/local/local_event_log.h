@@ -9,7 +9,8 @@
 // JetStream: the relay may publish a row twice after a crash. Events older
 // than `retention` are trimmed, like a stream's MaxAge. Another process (a
 // `parley worker`) may consume from the same file; it notices new events by
-// polling (`poll`), consumers in this process are woken at once.
+// polling (`poll`), consumers in this process are woken at once. A
+// message.deleted event erases the text of the message's earlier events.
 // Why a file of its own and not the store's outbox: see eventlog/README.md.
 #include <chrono>
 #include <condition_variable>
@@ -63,6 +64,8 @@ class LocalEventLog final : public EventLog, private CursorSource {
   Status exec(const char* sql);
   Error failure(const char* what) const;
   void trim_if_due();
+  // Inside publish's transaction; false on a storage failure.
+  bool erase_earlier_versions(const std::string& deleted_id);
 
   sqlite3* db_;
   LocalEventLogOptions options_;

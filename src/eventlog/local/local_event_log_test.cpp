@@ -2,8 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 #include "eventlog/eventlog_test_support.h"
 #include "eventlog/open_event_log.h"
+#include "store/outbox_events.h"
 #include "store/store_test_support.h"
 
 namespace parley::eventlog {
@@ -119,6 +124,93 @@ TEST(LocalEventLog, AnotherConnectionSeesNewEvents) {
   ASSERT_TRUE(writer->publish({message_event("a", 1)}).ok());
   ASSERT_TRUE(got.await(1));
   (*consumer)->stop();
+}
+
+// The events of a message, as the relay publishes them from the outbox.
+Event as_event(const store::OutboxEntry& e) {
+  return Event{e.event_id, e.type, e.conversation_id, e.seq, e.body};
+}
+store::Message message(std::int64_t seq, std::string content, std::string media = "") {
+  store::Message m;
+  m.conversation_id = "c1";
+  m.seq = seq;
+  m.message_id = "m" + std::to_string(seq);
+  m.sender_id = "alice";
+  m.content = std::move(content);
+  m.kind = media.empty() ? "text" : "image";
+  m.media = std::move(media);
+  return m;
+}
+store::Message next_version(store::Message m, std::string content) {
+  ++m.version;
+  m.content = std::move(content);
+  return m;
+}
+store::Message deleted(store::Message m) {
+  ++m.version;
+  m.deleted = true;
+  m.content.clear();
+  m.media.clear();
+  return m;
+}
+std::string file_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// docs/protocol.md: a deleted message's content is erased from storage. The
+// log keeps the message's earlier events (their order and fields) for
+// consumers that have not reached them, but not their text, and not in the
+// file's free space either.
+TEST(LocalEventLog, ADeleteErasesTheTextOfTheMessagesEarlierEvents) {
+  TempDbFile file;
+  const auto sent = message(1, "the launch code is swordfish",
+                            R"({"blob":"b1","name":"swordfish-plans.png"})");
+  const auto edited = next_version(sent, "the launch code is swordfish, really");
+  const auto other = message(2, "keep me");
+  {
+    auto log = open(file);
+    ASSERT_TRUE(log->publish({as_event(store::outbox::message_created(sent)),
+                              as_event(store::outbox::message_changed(edited)),
+                              as_event(store::outbox::message_created(other))})
+                    .ok());
+    ASSERT_TRUE(log->publish({as_event(store::outbox::message_changed(deleted(edited)))}).ok());
+    // The relay publishes again after a crash: the copy is ignored, the text
+    // stays erased.
+    ASSERT_TRUE(log->publish({as_event(store::outbox::message_created(sent))}).ok());
+
+    auto all = log->read_all();
+    ASSERT_TRUE(all.ok());
+    ASSERT_EQ(all->size(), 4u);
+    EXPECT_EQ((*all)[0].id, "c1/1/v1");
+    EXPECT_EQ((*all)[0].type, kMessageCreated);
+    EXPECT_EQ((*all)[1].id, "c1/1/v2");
+    EXPECT_EQ((*all)[2].id, "c1/2/v1");
+    EXPECT_EQ((*all)[3].id, "c1/1/v3");
+    EXPECT_EQ((*all)[3].type, kMessageDeleted);
+    for (const auto& e : *all) EXPECT_EQ(e.body.find("swordfish"), std::string::npos) << e.body;
+    EXPECT_NE((*all)[0].body.find(R"("content":"")"), std::string::npos) << (*all)[0].body;
+    EXPECT_NE((*all)[0].body.find(R"("message_id":"m1")"), std::string::npos) << (*all)[0].body;
+    EXPECT_NE((*all)[2].body.find("keep me"), std::string::npos) << "another message's text";
+  }
+  // Closed: the WAL is checkpointed into the main file, where secure_delete
+  // must have zeroed the old bodies rather than left them in free space.
+  ASSERT_FALSE(std::filesystem::exists(file.path().string() + "-wal"));
+  EXPECT_EQ(file_bytes(file.path()).find("swordfish"), std::string::npos);
+}
+
+// The relay may carry a message's creation and its deletion in one publish.
+TEST(LocalEventLog, ADeleteInTheSameBatchAsTheMessageErasesItToo) {
+  TempDbFile file;
+  const auto sent = message(7, "swordfish");
+  auto log = open(file);
+  ASSERT_TRUE(log->publish({as_event(store::outbox::message_created(sent)),
+                            as_event(store::outbox::message_changed(deleted(sent)))})
+                  .ok());
+  auto all = log->read_all();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  for (const auto& e : *all) EXPECT_EQ(e.body.find("swordfish"), std::string::npos) << e.body;
 }
 
 TEST(OpenEventLog, NamesTheLocalAndMemoryLogsAndRefusesTheRest) {

@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 #include <utility>
 
+#include "common/log.h"
 #include "search/search_text.h"
 #include "search/sqlite/sqlite_search_schema.h"
 #include "store/sqlite/wal_write_combining_vfs.h"
@@ -17,6 +18,11 @@ using store::sqlite::Db;
 using store::sqlite::Txn;
 
 namespace {
+
+std::shared_ptr<spdlog::logger> logger() {
+  static auto log = component_logger("search");
+  return log;
+}
 
 // bm25() is negative, better matches lower; scores are -bm25 scaled to an
 // integer (see search_cursor.h). 1e12 keeps the order of the tiny scores
@@ -55,6 +61,8 @@ constexpr const char* kUpdate =
     "UPDATE messages SET message_id = ?2, version = ?3, deleted = ?4 WHERE doc = ?1";
 constexpr const char* kDropText = "DELETE FROM messages_fts WHERE rowid = ?1";
 constexpr const char* kAddText = "INSERT INTO messages_fts (rowid, content) VALUES (?1, ?2)";
+// Merges every segment into one, leaving out deleted rows' words.
+constexpr const char* kMergeAll = "INSERT INTO messages_fts (messages_fts) VALUES ('optimize')";
 
 Status configure(Db& db, bool writer) {
   if (auto s = db.exec("PRAGMA busy_timeout = 5000"); !s) return s;
@@ -69,6 +77,9 @@ Status configure(Db& db, bool writer) {
   if (mode->text(0) != "wal")
     return make_error(Errc::internal,
                       "search database refused WAL mode (got " + mode->text(0) + ")");
+  // An optimize writes the whole index through the WAL: cut the file back to
+  // 64 MiB after the checkpoint.
+  if (auto s = db.exec("PRAGMA journal_size_limit = 67108864"); !s) return s;
   // A deleted message's text must not linger in freed pages of the file.
   return db.exec("PRAGMA secure_delete = ON");
 }
@@ -83,14 +94,20 @@ Result<std::unique_ptr<Db>> open_connection(const std::string& path, bool writer
 
 }  // namespace
 
-Result<std::unique_ptr<SqliteSearchIndex>> SqliteSearchIndex::open(const std::string& path) {
+Result<std::unique_ptr<SqliteSearchIndex>> SqliteSearchIndex::open(const std::string& path,
+                                                                   SqliteSearchOptions options) {
   auto writer = open_connection(path, true);
   if (!writer) return writer.error();
   if (auto s = sqlite::migrate(**writer); !s) return s.error();
   auto reader = open_connection(path, false);
   if (!reader) return reader.error();
-  return std::unique_ptr<SqliteSearchIndex>(
-      new SqliteSearchIndex(std::move(writer).value(), std::move(reader).value()));
+  return std::unique_ptr<SqliteSearchIndex>(new SqliteSearchIndex(
+      std::move(writer).value(), std::move(reader).value(), std::move(options)));
+}
+
+SqliteSearchIndex::~SqliteSearchIndex() {
+  std::lock_guard lock(write_mu_);
+  erase_deleted_words(true);
 }
 
 Status SqliteSearchIndex::index(const eventlog::Event& event) {
@@ -108,7 +125,28 @@ Status SqliteSearchIndex::stage(const eventlog::Event& event) {
 
 Status SqliteSearchIndex::flush() {
   std::lock_guard lock(write_mu_);
-  return staged_.flush();
+  if (auto s = staged_.flush(); !s) return s;
+  erase_deleted_words(false);
+  return ok_status();
+}
+
+void SqliteSearchIndex::erase_deleted_words(bool due) {
+  if (!erase_pending_) return;
+  const auto now = options_.now();
+  if (!due && last_erase_ && now - *last_erase_ < options_.erase_interval) return;
+  last_erase_ = now;  // a failure waits for the interval too, not every flush
+  auto merged = [&]() -> Status {
+    auto txn = Txn::write(*writer_);
+    if (!txn) return txn.error();
+    if (auto s = writer_->exec(kMergeAll); !s) return s;
+    return txn->commit();
+  }();
+  if (!merged) {  // the index is right; only the words wait
+    logger()->warn("search index: merging out deleted words failed: {}; retrying later",
+                   merged.error().message);
+    return;
+  }
+  erase_pending_ = false;
 }
 
 Status SqliteSearchIndex::write(std::span<const IndexedMessage> batch) {
@@ -140,6 +178,7 @@ Status SqliteSearchIndex::apply(const IndexedMessage& m) {
     if (auto s = db.run(kUpdate, doc, m.message_id, m.version, std::int64_t{m.deleted}); !s)
       return s;
     if (auto s = db.run(kDropText, doc); !s) return s;
+    if (m.deleted) erase_pending_ = true;
   } else {
     if (auto s = db.run(kInsert, std::string_view(m.conversation_id), m.seq,
                         std::string_view(m.message_id), m.version, std::int64_t{m.deleted});

@@ -5,6 +5,10 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "search/search_test_events.h"
@@ -89,6 +93,94 @@ TEST(SqliteSearchIndex, ABatchIsWrittenToFts5AsOneSegment) {
   EXPECT_EQ(found("edited1"), 1u);
   EXPECT_EQ(found("edited64"), 1u);
   EXPECT_EQ(found("shared"), 0u);
+}
+
+// Segment blocks of FTS5's index holding `word`: a deleted message's words
+// stay there until its segments are merged.
+std::int64_t blocks_with(const std::string& path, const std::string& word) {
+  auto db = store::sqlite::Db::open(path);
+  if (!db) {
+    ADD_FAILURE() << db.error().message;
+    return -1;
+  }
+  auto count = (*db)->prepare(
+      "SELECT count(*) FROM messages_fts_data WHERE instr(block, CAST(?1 AS BLOB)) > 0");
+  if (!count) return -1;
+  count->bind(1, word);
+  if (count->step() != SQLITE_ROW) {
+    ADD_FAILURE() << "count blocks";
+    return -1;
+  }
+  return count->int64(0);
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// docs/protocol.md: a deleted message's content is erased from storage; for
+// the index that includes its words, not only its row.
+TEST(SqliteSearchIndex, ADeleteLeavesNoTraceOfTheWordsInTheFile) {
+  TempDbFile file;
+  const std::string path = file.path().string();
+  {
+    auto index = open_index(path);
+    ASSERT_NE(index, nullptr);
+    for (int seq = 1; seq <= 3; ++seq)
+      ASSERT_TRUE(index->index(message_event(eventlog::kMessageCreated, "c1", seq, 1,
+                                             "filler " + std::to_string(seq)))
+                      .ok());
+    ASSERT_TRUE(
+        index->index(message_event(eventlog::kMessageCreated, "c1", 4, 1, "xylophonesecret"))
+            .ok());
+    ASSERT_GT(blocks_with(path, "xylophonesecret"), 0) << "the test looks for the wrong bytes";
+    ASSERT_TRUE(index->index(message_event(eventlog::kMessageDeleted, "c1", 4, 2, "", true)).ok());
+    EXPECT_EQ(blocks_with(path, "xylophonesecret"), 0);
+  }
+  ASSERT_FALSE(std::filesystem::exists(path + "-wal"));
+  EXPECT_EQ(file_bytes(path).find("xylophonesecret"), std::string::npos);
+}
+
+// The merge rewrites the whole index, so it runs at most once per interval:
+// a delete soon after the last one waits for the first flush after the
+// interval, or for close.
+TEST(SqliteSearchIndex, DeletedWordsAreMergedOutAtMostOncePerInterval) {
+  TempDbFile file;
+  const std::string path = file.path().string();
+  auto now = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  SqliteSearchOptions options;
+  options.erase_interval = std::chrono::seconds(60);
+  options.now = [&] { return now; };
+  {
+    auto opened = SqliteSearchIndex::open(path, options);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    auto index = std::move(opened).value();
+    const char* words[] = {"xylophonealpha", "kumquatbeta", "marzipangamma"};
+    for (int seq = 1; seq <= 3; ++seq)
+      ASSERT_TRUE(
+          index->index(message_event(eventlog::kMessageCreated, "c1", seq, 1, words[seq - 1]))
+              .ok());
+    auto erase = [&](int seq) {
+      ASSERT_TRUE(index->index(message_event(eventlog::kMessageDeleted, "c1", seq, 2, "", true)).ok());
+    };
+    erase(1);
+    EXPECT_EQ(blocks_with(path, "xylophonealpha"), 0) << "the first delete is merged out at once";
+
+    now += std::chrono::seconds(10);
+    erase(2);
+    EXPECT_GT(blocks_with(path, "kumquatbeta"), 0) << "merged again within the interval";
+
+    now += std::chrono::seconds(51);
+    ASSERT_TRUE(index->flush().ok());
+    EXPECT_EQ(blocks_with(path, "kumquatbeta"), 0) << "the first flush after the interval";
+
+    now += std::chrono::seconds(1);
+    erase(3);
+    EXPECT_GT(blocks_with(path, "marzipangamma"), 0);
+  }
+  EXPECT_EQ(blocks_with(path, "marzipangamma"), 0) << "close merges what still waits";
+  EXPECT_GT(blocks_with(path, "filler"), -1);
 }
 
 }  // namespace
