@@ -120,7 +120,12 @@ TEST(Decode, ReceivedAndSync) {
   EXPECT_EQ(code_of(decode(R"({"type":"sync","conversations":{"":1}})")), Errc::bad_request);
   EXPECT_EQ(code_of(decode(R"({"type":"received","conversation_id":"c"})")), Errc::bad_request);
   std::string many = R"({"type":"sync","conversations":{)";
-  for (int i = 0; i < 501; ++i) many += (i ? "," : "") + std::string("\"c") + std::to_string(i) + "\":0";
+  for (int i = 0; i < 501; ++i) {
+    if (i) many += ',';
+    many += "\"c";
+    many += std::to_string(i);
+    many += "\":0";
+  }
   many += "}}";
   EXPECT_EQ(code_of(decode(many)), Errc::too_large);
 }

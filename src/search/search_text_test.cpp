@@ -21,7 +21,11 @@ TEST(QueryWords, SplitsOnAsciiPunctuationAndSpaces) {
 
 TEST(QueryWords, KeepsAtMostTheLimit) {
   std::string q;
-  for (std::size_t i = 0; i < kMaxQueryWords + 5; ++i) q += "w" + std::to_string(i) + " ";
+  for (std::size_t i = 0; i < kMaxQueryWords + 5; ++i) {
+    q += 'w';
+    q += std::to_string(i);
+    q += ' ';
+  }
   auto words = query_words(q);
   ASSERT_EQ(words.size(), kMaxQueryWords);
   EXPECT_EQ(words.front(), "w0");

@@ -77,7 +77,10 @@ std::vector<PresenceState> RedisPresence::query(const std::vector<std::string>& 
   if (user_ids.empty()) return out;
 
   // Members whose expiry is still ahead; "(" makes the bound exclusive.
-  auto alive_after = "(" + std::to_string(parley::now_ms());
+  // Appended, not `"(" + std::to_string(...)`, on which GCC 12 warns falsely
+  // (-Wrestrict, inlined memcpy).
+  std::string alive_after = "(";
+  alive_after += std::to_string(parley::now_ms());
   std::vector<BlockingConnection::Command> cmds;
   cmds.reserve(2 * user_ids.size());
   for (const auto& id : user_ids) {
