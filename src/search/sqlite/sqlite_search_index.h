@@ -29,7 +29,8 @@
 namespace parley::search {
 
 struct SqliteSearchOptions {
-  // An optimize rewrites the whole index: ~0.7 s for a million messages here.
+  // An optimize rewrites the whole index: 0.6-0.8 s for a million short
+  // messages on the dev VM (src/search/README.md).
   std::chrono::milliseconds erase_interval = std::chrono::minutes(1);
   std::function<std::chrono::steady_clock::time_point()> now = std::chrono::steady_clock::now;
 };
