@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <system_error>
@@ -35,6 +37,12 @@ std::string join(const Parts&... parts) {
 
 // A fresh path in the temp directory; the database and its WAL companions
 // are deleted when this goes away.
+// Every byte of a file, to check that a deleted text left no trace in it.
+inline std::string file_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
 class TempDbFile {
  public:
   TempDbFile() : path_(std::filesystem::temp_directory_path() / unique_name()) {}

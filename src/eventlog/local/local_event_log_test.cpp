@@ -3,8 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
 #include "eventlog/eventlog_test_support.h"
 #include "eventlog/open_event_log.h"
@@ -16,6 +14,7 @@ namespace {
 
 using namespace test_support;
 using namespace std::chrono_literals;
+using store::test_support::file_bytes;
 using store::test_support::TempDbFile;
 
 LocalEventLogOptions fast() {
@@ -152,10 +151,6 @@ store::Message deleted(store::Message m) {
   m.content.clear();
   m.media.clear();
   return m;
-}
-std::string file_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 // docs/protocol.md: a deleted message's content is erased from storage. The

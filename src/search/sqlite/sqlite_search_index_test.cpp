@@ -7,8 +7,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 
 #include "search/search_test_events.h"
@@ -18,6 +16,7 @@
 namespace parley::search {
 namespace {
 
+using store::test_support::file_bytes;
 using store::test_support::TempDbFile;
 using test_support::message_event;
 
@@ -112,11 +111,6 @@ std::int64_t blocks_with(const std::string& path, const std::string& word) {
     return -1;
   }
   return count->int64(0);
-}
-
-std::string file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 // docs/protocol.md: a deleted message's content is erased from storage; for

@@ -5,9 +5,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -74,11 +72,6 @@ WriteResult apply_one(Store& store, WriteOp op) {
 
 AppendResult send(Store& store, AppendMessage op) {
   return std::get<AppendResult>(must(apply_one(store, std::move(op))));
-}
-
-std::string file_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 TEST(SqliteStore, DataSurvivesClosingAndReopening) {
